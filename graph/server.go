@@ -1,0 +1,146 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/tenantd/tenantd/ent"
+	"github.com/tenantd/tenantd/graph/generated"
+	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/billing"
+	"github.com/tenantd/tenantd/internal/catalog"
+	"github.com/tenantd/tenantd/internal/tenancy"
+)
+
+// OperationObserver records one GraphQL operation; internal/obs.Metrics implements it.
+type OperationObserver interface {
+	ObserveGraphQL(operationName, opType, outcome string, d time.Duration)
+}
+
+// Deps are what the GraphQL handler needs; all are required.
+type Deps struct {
+	Client   *ent.Client
+	Logger   *slog.Logger
+	Verifier *auth.Verifier
+	Observer OperationObserver
+	Limits   Limits
+	// Introspection turns on schema introspection (GRAPHQL_INTROSPECTION, default on in
+	// development only).
+	Introspection bool
+}
+
+// NewHandler returns the GraphQL endpoint: POST, GET and websocket subscriptions, every mutation
+// in one ent transaction, depth and complexity limits, and the error presenter. Requests must
+// already carry the caller's viewer (auth.Verifier.Middleware) and a request id.
+func NewHandler(d Deps) http.Handler {
+	r := &Resolver{
+		client:  d.Client,
+		logger:  d.Logger,
+		catalog: catalog.New(d.Client),
+		tenancy: tenancy.New(d.Client),
+		billing: billing.New(d.Client),
+		limits:  d.Limits.withDefaults(),
+	}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers:  r,
+		Complexity: r.complexity(),
+	}))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		Implementation: transport.CoderWebsocketImplementation{
+			// Browsers send the token in the init payload, not a cookie, so a cross-origin
+			// page gains nothing from opening a socket.
+			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+		},
+		InitFunc: func(ctx context.Context, p transport.InitPayload,
+		) (context.Context, *transport.InitPayload, error) {
+			return websocketAuth(ctx, d.Verifier, p)
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if d.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(depthLimit{max: r.limits.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(r.limits.MaxComplexity))
+	srv.Use(entgql.Transactioner{TxOpener: d.Client})
+	srv.Use(observe{d.Observer})
+	srv.SetErrorPresenter(presenter{logger: d.Logger}.present)
+	srv.SetRecoverFunc(recoverFunc)
+	return srv
+}
+
+// websocketAuth reads the token of a websocket's connection_init payload ("Authorization":
+// "Bearer …", or "authToken"/"token") and refuses the connection when a token is present but
+// invalid. A connection without a token is anonymous.
+func websocketAuth(ctx context.Context, v *auth.Verifier, p transport.InitPayload,
+) (context.Context, *transport.InitPayload, error) {
+	header := p.Authorization()
+	if header == "" {
+		for _, key := range []string{"authToken", "token"} {
+			if s := p.GetString(key); s != "" {
+				header = "Bearer " + s
+				break
+			}
+		}
+	}
+	if header == "" {
+		return ctx, nil, nil
+	}
+	if !strings.Contains(header, " ") {
+		header = "Bearer " + header
+	}
+	ctx = v.Authenticate(ctx, header)
+	if err := auth.TokenError(ctx); err != nil {
+		return ctx, nil, err
+	}
+	return ctx, nil, nil
+}
+
+// observe reports every operation's duration and outcome.
+type observe struct {
+	o OperationObserver
+}
+
+// ExtensionName names the extension for gqlgen.
+func (observe) ExtensionName() string { return "Observe" }
+
+// Validate accepts every schema.
+func (observe) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse times the operation.
+func (o observe) InterceptResponse(ctx context.Context, next graphql.ResponseHandler,
+) *graphql.Response {
+	start := time.Now()
+	resp := next(ctx)
+	if !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	oc := graphql.GetOperationContext(ctx)
+	opType := "unknown"
+	if oc.Operation != nil {
+		opType = string(oc.Operation.Operation)
+	}
+	outcome := "ok"
+	if resp == nil || len(resp.Errors) > 0 {
+		outcome = "error"
+	}
+	o.o.ObserveGraphQL(oc.OperationName, opType, outcome, time.Since(start))
+	return resp
+}

@@ -1,0 +1,101 @@
+// Package app wires tenantd together: configuration in, a running service out. cmd/tenantd calls
+// Serve, Migrate and Token; tests call New to run a whole service on their own database.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/config"
+	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/migrate"
+	"github.com/tenantd/tenantd/internal/pgembed"
+)
+
+// database returns the DSN to use: DATABASE_URL, or a private PostgreSQL started under the data
+// folder. stop shuts the private server down (a no-op for DATABASE_URL).
+func database(ctx context.Context, cfg config.Config, logger *slog.Logger,
+) (dsn string, stop func(context.Context) error, err error) {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL, func(context.Context) error { return nil }, nil
+	}
+	logger.InfoContext(ctx, "DATABASE_URL not set; starting a private PostgreSQL",
+		slog.String("data_dir", cfg.DataDir))
+	srv, err := pgembed.Start(ctx, pgembed.Options{DataDir: cfg.DataDir, Logger: logger})
+	if err != nil {
+		return "", nil, fmt.Errorf("start private database: %w", err)
+	}
+	return srv.DSN(), srv.Stop, nil
+}
+
+// authConfig builds the token configuration; in development, missing secrets are generated once
+// and kept in the data folder.
+func authConfig(cfg config.Config) (auth.Config, error) {
+	ac := auth.Config{
+		HS256Secret:  []byte(cfg.HS256Secret),
+		JWKSURL:      cfg.JWKSURL,
+		Issuer:       cfg.Issuer,
+		Audience:     cfg.Audience,
+		LeadSecret:   []byte(cfg.LeadSecret),
+		LeadTokenTTL: cfg.LeadTokenTTL,
+	}
+	needOperator := len(ac.HS256Secret) == 0 && ac.JWKSURL == ""
+	needLead := len(ac.LeadSecret) == 0
+	if cfg.Development() && (needOperator || needLead) {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return ac, fmt.Errorf("create data folder: %w", err)
+		}
+		s, err := loadDevSecrets(cfg.DataDir)
+		if err != nil {
+			return ac, err
+		}
+		if needOperator {
+			ac.HS256Secret = []byte(s.HS256)
+		}
+		if needLead {
+			ac.LeadSecret = []byte(s.Lead)
+		}
+	}
+	if err := ac.Validate(); err != nil {
+		return ac, fmt.Errorf("token configuration: %w", err)
+	}
+	return ac, nil
+}
+
+// Migrate applies every migration to the configured database and returns.
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) (err error) {
+	dsn, stop, err := database(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stop(context.Background())) }()
+	d, err := db.Open(ctx, dsn, db.Options{MaxConns: 4}, logger)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return migrate.Up(ctx, d.Pool, logger)
+}
+
+// Token mints an operator token with perms (all permissions when empty) for subject. It needs
+// an HS256 setup: AUTH_HS256_SECRET, or the development secret in the data folder.
+func Token(cfg config.Config, subject string, perms []auth.Permission,
+	ttl time.Duration) (string, error) {
+	ac, err := authConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	m, err := auth.NewMinter(ac)
+	if err != nil {
+		return "", fmt.Errorf("create token minter: %w", err)
+	}
+	if len(perms) == 0 {
+		perms = auth.AllPermissions()
+	}
+	return m.MintOperator(subject, perms, ttl)
+}

@@ -1,0 +1,264 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"riverqueue.com/riverui"
+
+	"github.com/tenantd/tenantd/graph"
+	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/config"
+	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/migrate"
+	"github.com/tenantd/tenantd/internal/obs"
+	"github.com/tenantd/tenantd/jobs"
+)
+
+// Service is a built tenantd: database, job client and HTTP handler. Build it with New, run it
+// with Start and Shutdown (or Serve, which does both around a listener).
+type Service struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	DB      *db.DB
+	Minter  *auth.Minter
+	Handler http.Handler
+	river   *river.Client[pgx.Tx]
+	riverUI *riverui.Handler
+	stopDB  func(context.Context) error
+}
+
+// Options adjust New for tests; production passes the zero value.
+type Options struct {
+	// Tracer sees every SQL query of the pool.
+	Tracer pgx.QueryTracer
+}
+
+// New connects to (or starts) the database, migrates it when AUTO_MIGRATE is on, and builds the
+// job client and the HTTP handler. Nothing runs until Start.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Options,
+) (_ *Service, err error) {
+	s := &Service{cfg: cfg, logger: logger}
+	dsn, stop, err := database(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	s.stopDB = stop
+	defer func() {
+		if err != nil {
+			_ = s.close(context.Background())
+		}
+	}()
+	s.DB, err = db.Open(ctx, dsn, db.Options{MaxConns: cfg.DBMaxConns, Tracer: opts.Tracer}, logger)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AutoMigrate {
+		if err := migrate.Up(ctx, s.DB.Pool, logger); err != nil {
+			return nil, err
+		}
+	}
+	ac, err := authConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := auth.NewVerifier(ctx, ac, logger)
+	if err != nil {
+		return nil, fmt.Errorf("create token verifier: %w", err)
+	}
+	if len(ac.HS256Secret) > 0 {
+		if s.Minter, err = auth.NewMinter(ac); err != nil {
+			return nil, fmt.Errorf("create token minter: %w", err)
+		}
+	}
+
+	metrics := obs.NewMetrics(prometheus.NewRegistry())
+	if err := s.buildJobs(logger); err != nil {
+		return nil, err
+	}
+	s.Handler = s.routes(verifier, metrics)
+	return s, nil
+}
+
+// buildJobs creates the River client that runs the workers, and River's dashboard.
+func (s *Service) buildJobs(logger *slog.Logger) error {
+	workers := river.NewWorkers()
+	jobs.Register(workers, jobs.Deps{Ent: s.DB.Ent, Logger: logger})
+	host, _ := os.Hostname()
+	rc, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{
+		ID:              fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Logger:          logger,
+		Queues:          map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers:         workers,
+		PeriodicJobs:    jobs.Periodic(),
+		SoftStopTimeout: s.cfg.ShutdownTimeout / 2,
+	})
+	if err != nil {
+		return fmt.Errorf("create river client: %w", err)
+	}
+	s.river = rc
+	s.riverUI, err = riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(rc, nil),
+		Logger:    logger,
+		Prefix:    "/riverui",
+	})
+	if err != nil {
+		return fmt.Errorf("create river dashboard: %w", err)
+	}
+	return nil
+}
+
+// routes builds the HTTP handler: middleware order is request id, access log, then per route
+// metrics and authentication.
+func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	gql := graph.NewHandler(graph.Deps{
+		Client:   s.DB.Ent,
+		Logger:   s.logger,
+		Verifier: verifier,
+		Observer: metrics,
+		Limits: graph.Limits{
+			MaxPageSize:   s.cfg.MaxPageSize,
+			MaxDepth:      s.cfg.MaxDepth,
+			MaxComplexity: s.cfg.MaxComplexity,
+		},
+		Introspection: s.cfg.IntrospectionOn(),
+	})
+	mux.Handle("/graphql", metrics.HTTP("/graphql", verifier.Middleware(gql)))
+	mux.Handle("/healthz", metrics.HTTP("/healthz", obs.Healthz()))
+	mux.Handle("/readyz", metrics.HTTP("/readyz", obs.Readyz(s.logger, map[string]obs.Check{
+		"database":   s.DB.Ping,
+		"migrations": func(ctx context.Context) error { return migrate.Current(ctx, s.DB.Pool) },
+	}, 0)))
+	mux.Handle("/metrics", metrics.Handler())
+	mux.Handle("/riverui/", metrics.HTTP("/riverui/", operatorsOnly(verifier, s.riverUI)))
+	if s.cfg.GraphiQLOn() {
+		mux.Handle("/{$}", playground.Handler("tenantd", "/graphql"))
+	}
+	return obs.RequestIDMiddleware(obs.AccessLog(s.logger)(mux))
+}
+
+// Start starts the job workers and the dashboard; the HTTP handler is usable from New on.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	if err := s.riverUI.Start(ctx); err != nil {
+		return fmt.Errorf("start river dashboard: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops the workers (letting running jobs finish within the shutdown timeout), then
+// closes the database.
+func (s *Service) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.river != nil {
+		if err := s.river.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop river: %w", err))
+		}
+	}
+	errs = append(errs, s.close(ctx))
+	return errors.Join(errs...)
+}
+
+// close releases the database pool and the private database server.
+func (s *Service) close(ctx context.Context) error {
+	if s.DB != nil {
+		s.DB.Close()
+	}
+	if s.stopDB != nil {
+		return s.stopDB(ctx)
+	}
+	return nil
+}
+
+// Serve runs the service until ctx ends, then shuts down gracefully: the HTTP server stops
+// accepting and finishes requests, running jobs finish, and the database is closed.
+func Serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	s, err := New(ctx, cfg, logger, Options{})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		_ = s.Shutdown(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if err := s.Start(ctx); err != nil {
+		_ = s.Shutdown(context.Background())
+		return err
+	}
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.announce(ctx)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	errs := []error{srv.Shutdown(sctx), s.Shutdown(sctx)}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("serve http: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// announce logs where the service answers and, in development, prints an operator token.
+func (s *Service) announce(ctx context.Context) {
+	base := s.cfg.BaseURL()
+	s.logger.InfoContext(ctx, "tenantd serving", slog.String("graphql", base+"/graphql"))
+	if !s.cfg.Development() || s.Minter == nil {
+		return
+	}
+	token, err := s.Minter.MintOperator("dev-operator", auth.AllPermissions(), 24*time.Hour)
+	if err != nil {
+		s.logger.WarnContext(ctx, "no development token", slog.Any("err", err))
+		return
+	}
+	fmt.Fprintf(os.Stdout, "\ntenantd is running.\n  GraphiQL:  %s/\n  GraphQL:   %s/graphql\n"+
+		"  Operator token (24h, all permissions; `make token` mints another):\n\n%s\n\n"+
+		"  In GraphiQL, set the header {\"Authorization\": \"Bearer <token>\"}.\n\n",
+		base, base, token)
+}
+
+// operatorsOnly lets only operator tokens through to next. Browsers cannot add a bearer header
+// to page loads, so a token may also come once as ?token=…, which is moved into an HttpOnly
+// cookie scoped to the dashboard.
+func operatorsOnly(v *auth.Verifier, next http.Handler) http.Handler {
+	const cookie = "tenantd_dashboard_token"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t := r.URL.Query().Get("token"); t != "" {
+			http.SetCookie(w, &http.Cookie{Name: cookie, Value: t, Path: "/riverui",
+				HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+			http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+			return
+		}
+		header := r.Header.Get("Authorization")
+		if c, err := r.Cookie(cookie); header == "" && err == nil {
+			header = "Bearer " + c.Value
+		}
+		ctx := v.Authenticate(r.Context(), header)
+		if err := auth.RequireOperator(ctx); err != nil {
+			http.Error(w, "operator token required (Authorization header or ?token=)",
+				http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

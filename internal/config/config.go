@@ -1,0 +1,151 @@
+// Package config loads and validates tenantd's configuration from environment variables, once, in
+// cmd/tenantd. Every field names its variable and default; the README's table lists the same.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/tenantd/tenantd/internal/obs"
+)
+
+// Config is the whole configuration of `tenantd serve`.
+type Config struct {
+	// Env is "development" or "production" (TENANTD_ENV, default development). Development turns
+	// on GraphiQL, introspection, text logs and a generated signing secret.
+	Env string `env:"TENANTD_ENV" envDefault:"development"`
+	// HTTPAddr is the listen address (HTTP_ADDR, default 127.0.0.1:8080).
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// PublicURL is the externally visible base URL (PUBLIC_URL, default http://<HTTP_ADDR>).
+	PublicURL string `env:"PUBLIC_URL"`
+	// DatabaseURL is the PostgreSQL URL (DATABASE_URL). Empty starts a private PostgreSQL under
+	// DataDir.
+	DatabaseURL string `env:"DATABASE_URL"`
+	// DataDir keeps the private database, generated secrets and development emails
+	// (TENANTD_DATA_DIR, default .tenantd).
+	DataDir string `env:"TENANTD_DATA_DIR" envDefault:".tenantd"`
+	// DBMaxConns is the pool size (DB_MAX_CONNS, default 20).
+	DBMaxConns int32 `env:"DB_MAX_CONNS" envDefault:"20"`
+	// AutoMigrate applies migrations when serve starts (AUTO_MIGRATE, default true).
+	AutoMigrate bool `env:"AUTO_MIGRATE" envDefault:"true"`
+
+	// LogFormat is "json" or "text" (LOG_FORMAT, default text in development, json otherwise).
+	LogFormat string `env:"LOG_FORMAT"`
+	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// HS256Secret signs operator tokens (AUTH_HS256_SECRET; in development generated and kept in
+	// DataDir when neither it nor AUTH_JWKS_URL is set).
+	HS256Secret string `env:"AUTH_HS256_SECRET"`
+	// JWKSURL is where RS256/ES256 operator keys come from (AUTH_JWKS_URL).
+	JWKSURL string `env:"AUTH_JWKS_URL"`
+	// Issuer is the required iss of operator tokens (AUTH_ISSUER, default none checked).
+	Issuer string `env:"AUTH_ISSUER"`
+	// Audience is the required aud of operator tokens (AUTH_AUDIENCE, default none checked).
+	Audience string `env:"AUTH_AUDIENCE"`
+	// LeadSecret signs lead tokens (LEAD_TOKEN_SECRET; generated in development).
+	LeadSecret string `env:"LEAD_TOKEN_SECRET"`
+	// LeadTokenTTL is a lead token's lifetime (LEAD_TOKEN_TTL, default 15m).
+	LeadTokenTTL time.Duration `env:"LEAD_TOKEN_TTL" envDefault:"15m"`
+
+	// GraphiQL serves the GraphiQL page at / (GRAPHIQL, default on in development).
+	GraphiQL *bool `env:"GRAPHIQL"`
+	// Introspection allows schema introspection (GRAPHQL_INTROSPECTION, default on in
+	// development).
+	Introspection *bool `env:"GRAPHQL_INTROSPECTION"`
+	// MaxPageSize is the largest page of a connection (GRAPHQL_MAX_PAGE_SIZE, default 100).
+	MaxPageSize int `env:"GRAPHQL_MAX_PAGE_SIZE" envDefault:"100"`
+	// MaxDepth is the deepest query accepted (GRAPHQL_MAX_DEPTH, default 12).
+	MaxDepth int `env:"GRAPHQL_MAX_DEPTH" envDefault:"12"`
+	// MaxComplexity is the costliest query accepted (GRAPHQL_MAX_COMPLEXITY, default 5000).
+	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY" envDefault:"5000"`
+
+	// ReservedKeys are tenant keys nobody may take (RESERVED_TENANT_KEYS, comma separated,
+	// default a built-in list of www, api, admin, app, mail, status and more).
+	ReservedKeys []string `env:"RESERVED_TENANT_KEYS" envSeparator:","`
+
+	// ShutdownTimeout bounds the graceful shutdown, running jobs included (SHUTDOWN_TIMEOUT,
+	// default 30s).
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
+}
+
+// Load reads the environment and validates the result, reporting every problem at once.
+func Load() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return c, fmt.Errorf("read environment: %w", err)
+	}
+	return c, c.validate()
+}
+
+// Development reports whether TENANTD_ENV is development.
+func (c Config) Development() bool { return c.Env == "development" }
+
+// GraphiQLOn reports whether to serve GraphiQL.
+func (c Config) GraphiQLOn() bool { return orDefault(c.GraphiQL, c.Development()) }
+
+// IntrospectionOn reports whether introspection is allowed.
+func (c Config) IntrospectionOn() bool { return orDefault(c.Introspection, c.Development()) }
+
+// Format returns the log format, applying its environment-dependent default.
+func (c Config) Format() string {
+	if c.LogFormat != "" {
+		return c.LogFormat
+	}
+	if c.Development() {
+		return "text"
+	}
+	return "json"
+}
+
+// BaseURL returns PublicURL or one derived from HTTPAddr.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host := c.HTTPAddr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	return "http://" + host
+}
+
+func orDefault(v *bool, def bool) bool {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Env != "development" && c.Env != "production" {
+		errs = append(errs, fmt.Errorf("TENANTD_ENV: must be development or production, not %q", c.Env))
+	}
+	if _, err := obs.ParseFormat(c.Format()); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT: %w", err))
+	}
+	if _, err := obs.ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: %w", err))
+	}
+	if c.DBMaxConns < 2 {
+		errs = append(errs, errors.New("DB_MAX_CONNS: must be at least 2"))
+	}
+	for name, v := range map[string]int{"GRAPHQL_MAX_PAGE_SIZE": c.MaxPageSize,
+		"GRAPHQL_MAX_DEPTH": c.MaxDepth, "GRAPHQL_MAX_COMPLEXITY": c.MaxComplexity} {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("%s: must be positive", name))
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	if !c.Development() && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: required in production"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,34 @@
+// Package jobs holds tenantd's River job kinds: one file per kind with its args and worker,
+// Register to add the workers, and Periodic for the scheduled ones. internal/app wires it; jobs
+// never imports graph.
+package jobs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tenantd/tenantd/ent"
+)
+
+// Deps are what the workers need.
+type Deps struct {
+	Ent    *ent.Client
+	Logger *slog.Logger
+}
+
+// Register adds every worker to workers. It panics on a duplicate kind, which is a programming
+// error found at start-up.
+func Register(workers *river.Workers, d Deps) {
+	river.AddWorker(workers, &PurgeWebhookReceiptsWorker{ent: d.Ent, logger: d.Logger})
+}
+
+// Periodic lists the scheduled jobs; only River's elected leader enqueues them.
+func Periodic() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeWebhookReceiptsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "purge_webhook_receipts", RunOnStart: true}),
+	}
+}
