@@ -54,6 +54,15 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		for k, v := range e.Extra {
 			gqlErr.Extensions[k] = v
 		}
+		var many apperr.ValidationErrors
+		if errors.As(err, &many) {
+			// Every problem of the input, so that a form can mark all its fields at once.
+			all := make([]map[string]any, 0, len(many))
+			for _, v := range many {
+				all = append(all, map[string]any{"field": v.Field, "message": v.Message})
+			}
+			gqlErr.Extensions["errors"] = all
+		}
 		return gqlErr
 	}
 	if argField != "" {
