@@ -31,7 +31,7 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	if gqlErr.Extensions == nil {
 		gqlErr.Extensions = map[string]any{}
 	}
-	if code, _ := gqlErr.Extensions["code"].(string); strings.HasPrefix(code, "GRAPHQL_") {
+	if code, _ := gqlErr.Extensions["code"].(string); callerMistake(code) {
 		// gqlgen refused the document or its variables: the caller's mistake.
 		gqlErr.Extensions["code"] = string(apperr.CodeValidationFailed)
 		if field := joinPath(gqlErr.Path); field != "" {
@@ -83,6 +83,13 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 			"requestId": requestID,
 		},
 	}
+}
+
+// callerMistake reports whether a code set by gqlgen itself means the document was refused:
+// unparsable, invalid against the schema, or over the complexity limit. Other gqlgen codes
+// (PERSISTED_QUERY_NOT_FOUND) are part of their protocols and pass through unchanged.
+func callerMistake(code string) bool {
+	return strings.HasPrefix(code, "GRAPHQL_") || code == "COMPLEXITY_LIMIT_EXCEEDED"
 }
 
 // argumentField returns the argument path ("input.key") of an error raised while gqlgen

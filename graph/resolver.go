@@ -30,7 +30,7 @@ type Limits struct {
 	DefaultPageSize int
 	// MaxDepth is the deepest selection allowed (GRAPHQL_MAX_DEPTH, default 12).
 	MaxDepth int
-	// MaxComplexity is the largest computed query cost (GRAPHQL_MAX_COMPLEXITY, default 5000).
+	// MaxComplexity is the largest computed query cost (GRAPHQL_MAX_COMPLEXITY, default 20000).
 	MaxComplexity int
 }
 
@@ -46,7 +46,7 @@ func (l Limits) withDefaults() Limits {
 		l.MaxDepth = 12
 	}
 	if l.MaxComplexity <= 0 {
-		l.MaxComplexity = 5000
+		l.MaxComplexity = 20000
 	}
 	return l
 }

@@ -133,14 +133,17 @@ func (o observe) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 		return resp
 	}
 	oc := graphql.GetOperationContext(ctx)
-	opType := "unknown"
+	opType, name := "unknown", oc.OperationName
 	if oc.Operation != nil {
 		opType = string(oc.Operation.Operation)
+		if name == "" {
+			name = oc.Operation.Name
+		}
 	}
 	outcome := "ok"
 	if resp == nil || len(resp.Errors) > 0 {
 		outcome = "error"
 	}
-	o.o.ObserveGraphQL(oc.OperationName, opType, outcome, time.Since(start))
+	o.o.ObserveGraphQL(name, opType, outcome, time.Since(start))
 	return resp
 }

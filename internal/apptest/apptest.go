@@ -73,7 +73,7 @@ func New(t testing.TB, opts Options) *Env {
 		LeadTokenTTL:    15 * time.Minute,
 		MaxPageSize:     100,
 		MaxDepth:        12,
-		MaxComplexity:   5000,
+		MaxComplexity:   20000,
 		ShutdownTimeout: 5 * time.Second,
 	}
 	if opts.Config != nil {

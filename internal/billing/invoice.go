@@ -89,7 +89,7 @@ func nextNumber(ctx context.Context, client *ent.Client, year int) (string, erro
 		return "", fmt.Errorf("lock invoice numbers of %d: %w", year, err)
 	}
 	last, err := client.Invoice.Query().Where(invoice.NumberHasPrefix(prefix)).
-		Order(ent.Desc(invoice.FieldNumber)).Select(invoice.FieldNumber).String(ctx)
+		Order(ent.Desc(invoice.FieldNumber)).Limit(1).Select(invoice.FieldNumber).String(ctx)
 	seq := 0
 	switch {
 	case ent.IsNotFound(err):

@@ -61,8 +61,8 @@ type Config struct {
 	MaxPageSize int `env:"GRAPHQL_MAX_PAGE_SIZE" envDefault:"100"`
 	// MaxDepth is the deepest query accepted (GRAPHQL_MAX_DEPTH, default 12).
 	MaxDepth int `env:"GRAPHQL_MAX_DEPTH" envDefault:"12"`
-	// MaxComplexity is the costliest query accepted (GRAPHQL_MAX_COMPLEXITY, default 5000).
-	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY" envDefault:"5000"`
+	// MaxComplexity is the costliest query accepted (GRAPHQL_MAX_COMPLEXITY, default 20000).
+	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY" envDefault:"20000"`
 
 	// ReservedKeys are tenant keys nobody may take (RESERVED_TENANT_KEYS, comma separated,
 	// default a built-in list of www, api, admin, app, mail, status and more).
