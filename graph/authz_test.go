@@ -252,9 +252,9 @@ func azCases() []azCase {
 			vars:  idVars(func(f *azFixture) string { return f.leadID }),
 			query: `query($id: ID!) { lead(id: $id) { tenant { key } } }`},
 		{name: "node.contact.tenant", op: "node", perm: auth.ViewTenant,
-			needs: []auth.Permission{auth.ViewContact, auth.ViewTenant},
-			vars:  idVars(func(f *azFixture) string { return f.contactID }),
-			query: `query($id: ID!) { node(id: $id) { ... on Contact { tenant { key } } } }`,
+			needs:    []auth.Permission{auth.ViewContact, auth.ViewTenant},
+			vars:     idVars(func(f *azFixture) string { return f.contactID }),
+			query:    `query($id: ID!) { node(id: $id) { ... on Contact { tenant { key } } } }`,
 			nonEmpty: "node.tenant.key"},
 	}
 	return append(cases, azMutationCases()...)
@@ -425,5 +425,146 @@ func requireAllowedData(t *testing.T, tc azCase, caller string, data map[string]
 		}
 	case string:
 		require.NotEmpty(t, x, tc.nonEmpty)
+	}
+}
+
+// TestAuthorizationMatrixCoversSchema fails when a root field of the schema has no row in the
+// matrix above, so that a new operation cannot skip the authorisation test.
+func TestAuthorizationMatrixCoversSchema(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("schema", "*.graphql"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var sources []*ast.Source
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		sources = append(sources, &ast.Source{Name: name, Input: string(b)})
+	}
+	schema, err := gqlparser.LoadSchema(sources...)
+	require.NoError(t, err)
+
+	covered := map[string]bool{}
+	for _, tc := range azCases() {
+		covered[tc.op] = true
+	}
+	inSchema := map[string]bool{}
+	for _, root := range []*ast.Definition{schema.Query, schema.Mutation, schema.Subscription} {
+		if root == nil {
+			continue
+		}
+		for _, fd := range root.Fields {
+			if strings.HasPrefix(fd.Name, "__") {
+				continue
+			}
+			inSchema[fd.Name] = true
+			require.True(t, covered[fd.Name],
+				"%s.%s has no row in the authorisation matrix (azCases)", root.Name, fd.Name)
+		}
+	}
+	for op := range covered {
+		require.True(t, inSchema[op], "matrix row for %q, which the schema does not have", op)
+	}
+}
+
+// TestRefusedTokens: a token that does not verify makes the caller anonymous for public fields
+// but UNAUTHENTICATED (never FORBIDDEN, never silently anonymous data) for protected ones.
+func TestRefusedTokens(t *testing.T) {
+	t.Parallel()
+	secret := []byte("authz-test-secret-0123456789abcdef0123456789abcdef")
+	env := apptest.New(t, apptest.Options{Config: func(c *config.Config) {
+		c.HS256Secret = string(secret)
+	}})
+	sign := func(key []byte, exp time.Time) string {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"sub": "op", "iat": exp.Add(-time.Hour).Unix(), "exp": exp.Unix(),
+			"permissions": []string{string(auth.ViewTenant)},
+		}).SignedString(key)
+		require.NoError(t, err)
+		return tok
+	}
+	const q = `{ viewer { kind } tenants { totalCount } }`
+
+	valid := env.Do(t, sign(secret, time.Now().Add(time.Hour)), q, nil)
+	require.Empty(t, valid.Errors, "the control token must work: %+v", valid.Errors)
+
+	for name, header := range map[string]string{
+		"garbage": "not-a-jwt",
+		"wrong secret": sign([]byte("another-secret-0123456789abcdef0123456789abcdef"),
+			time.Now().Add(time.Hour)),
+		"expired":  sign(secret, time.Now().Add(-time.Hour)),
+		"alg none": unsignedToken(t),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			resp := env.Do(t, header, q, nil)
+			requireAllCodes(t, resp, "UNAUTHENTICATED")
+			var data struct {
+				Viewer struct{ Kind string }
+			}
+			require.NoError(t, json.Unmarshal(resp.Data, &data))
+			require.Equal(t, "ANONYMOUS", data.Viewer.Kind)
+
+			mut := env.Do(t, header, `mutation { deletePlan(id: "`+uuid.NewString()+
+				`") { deletedId } }`, nil)
+			requireAllCodes(t, mut, "UNAUTHENTICATED")
+		})
+	}
+}
+
+// unsignedToken is an "alg: none" token, which the verifier's algorithm list must refuse.
+func unsignedToken(t *testing.T) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{
+		"sub": "op", "exp": time.Now().Add(time.Hour).Unix(),
+		"permissions": []string{string(auth.ViewTenant)},
+	}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	require.NoError(t, err)
+	return tok
+}
+
+// TestNodeLookups: node(id) answers NOT_FOUND only to callers who could read what they look
+// for; it must not tell others which ids exist.
+func TestNodeLookups(t *testing.T) {
+	t.Parallel()
+	f := newAuthzFixture(t)
+	const q = `query($id: ID!) { node(id: $id) { id } }`
+	unknown := map[string]any{"id": uuid.NewString()}
+	tenant := map[string]any{"id": f.tenantID}
+
+	cases := []struct {
+		name, token string
+		vars        map[string]any
+		want        string
+	}{
+		{"admin, unknown id", f.admin, unknown, "NOT_FOUND"},
+		{"admin, tenant", f.admin, tenant, ""},
+		{"without ViewTenant, tenant", f.env.Operator(t, without(auth.ViewTenant)...), tenant,
+			"FORBIDDEN"},
+		{"anonymous, unknown id", "", unknown, "UNAUTHENTICATED"},
+		{"anonymous, tenant", "", tenant, "UNAUTHENTICATED"},
+		{"lead, tenant", f.env.Lead(t, uuid.New()), tenant, "FORBIDDEN"},
+		// A lead may use no node at all, so an unknown id must look like a known one.
+		{"lead, unknown id", f.env.Lead(t, uuid.New()), unknown, "FORBIDDEN"},
+		{"malformed id", f.admin, map[string]any{"id": "nope"}, "VALIDATION_FAILED"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp := f.env.Do(t, tc.token, q, tc.vars)
+			if tc.want == "" {
+				var out struct{ Node *struct{ ID string } }
+				resp.Decode(t, &out)
+				require.NotNil(t, out.Node)
+				require.Equal(t, tc.vars["id"], out.Node.ID)
+				return
+			}
+			requireAllCodes(t, resp, tc.want)
+			var out struct{ Node *struct{ ID string } }
+			if resp.Data != nil {
+				require.NoError(t, json.Unmarshal(resp.Data, &out))
+			}
+			require.Nil(t, out.Node, "a refused node lookup must not answer data")
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -51,6 +52,12 @@ func TestOperationsEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `tenantd_graphql_operations_total{operation="ListPlans"`)
 	require.Contains(t, body, `tenantd_http_requests_total{code="200",method="POST",route="/graphql"}`)
+
+	require.Eventually(t, func() bool {
+		_, body := get(t, base+"/metrics", "")
+		return strings.Contains(body,
+			`tenantd_jobs_total{kind="purge_webhook_receipts",outcome="completed"} 1`)
+	}, 15*time.Second, 100*time.Millisecond, "the periodic purge job runs on start and is counted")
 
 	code, _ = get(t, base+"/", "")
 	require.Equal(t, http.StatusNotFound, code, "no GraphiQL in production mode")

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 
 	"github.com/tenantd/tenantd/graph"
@@ -84,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	}
 
 	metrics := obs.NewMetrics(prometheus.NewRegistry())
-	if err := s.buildJobs(logger); err != nil {
+	if err := s.buildJobs(logger, metrics); err != nil {
 		return nil, err
 	}
 	s.Handler = s.routes(verifier, metrics)
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 }
 
 // buildJobs creates the River client that runs the workers, and River's dashboard.
-func (s *Service) buildJobs(logger *slog.Logger) error {
+func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics) error {
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{Ent: s.DB.Ent, Logger: logger})
 	host, _ := os.Hostname()
@@ -103,6 +104,7 @@ func (s *Service) buildJobs(logger *slog.Logger) error {
 		Workers:         workers,
 		PeriodicJobs:    jobs.Periodic(),
 		SoftStopTimeout: s.cfg.ShutdownTimeout / 2,
+		Middleware:      []rivertype.Middleware{jobMetrics(metrics)},
 	})
 	if err != nil {
 		return fmt.Errorf("create river client: %w", err)
@@ -117,6 +119,26 @@ func (s *Service) buildJobs(logger *slog.Logger) error {
 		return fmt.Errorf("create river dashboard: %w", err)
 	}
 	return nil
+}
+
+// jobMetrics records every job run's kind, outcome and duration.
+func jobMetrics(m *obs.Metrics) rivertype.Middleware {
+	return river.WorkerMiddlewareFunc(func(ctx context.Context, job *rivertype.JobRow,
+		doInner func(context.Context) error,
+	) error {
+		start := time.Now()
+		err := doInner(ctx)
+		outcome := "completed"
+		switch {
+		case err == nil:
+		case job.Attempt >= job.MaxAttempts:
+			outcome = "discarded"
+		default:
+			outcome = "retryable"
+		}
+		m.ObserveJob(job.Kind, outcome, time.Since(start))
+		return err
+	})
 }
 
 // routes builds the HTTP handler: middleware order is request id, access log, then per route
