@@ -23,10 +23,30 @@ import (
 	"github.com/tenantd/tenantd/migrations"
 )
 
+// upLockKey is the session advisory lock that serialises Up across instances: River's migrator
+// takes no lock of its own, and two instances creating its types at once collide.
+const upLockKey = 7_310_452_019
+
 // Up applies every pending migration of tenantd and of River on the database of pool. It is safe
-// to run from several instances at once (both migrators take an advisory lock) and is a no-op on
+// to run from several instances at once (they take turns on an advisory lock) and is a no-op on
 // a database that is already current.
 func Up(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection for the migration lock: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", upLockKey); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", upLockKey)
+	}()
+	return up(ctx, pool, logger)
+}
+
+// up applies both sets of migrations; the caller holds the migration lock.
+func up(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
 	m, closeFn, err := newMigrator(pool)
 	if err != nil {
 		return err
