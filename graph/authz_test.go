@@ -206,7 +206,8 @@ func azCases() []azCase {
 				return map[string]any{"key": strings.ToUpper(f.tenantKey)}
 			}},
 		{name: "tenants", op: "tenants", perm: auth.ViewTenant, vars: noVars,
-			query: `{ tenants { totalCount edges { node { id } } } }`, nonEmpty: "tenants.totalCount"},
+			query:    `{ tenants { totalCount edges { node { id } } } }`,
+			nonEmpty: "tenants.totalCount"},
 		{name: "contacts", op: "contacts", perm: auth.ViewContact, vars: noVars,
 			query:    `{ contacts { totalCount edges { node { id email } } } }`,
 			nonEmpty: "contacts.totalCount"},
@@ -214,7 +215,8 @@ func azCases() []azCase {
 			query:    `{ invoices { totalCount edges { node { id number } } } }`,
 			nonEmpty: "invoices.totalCount"},
 		{name: "plans", op: "plans", perm: auth.ViewPlan, vars: noVars,
-			query: `{ plans { totalCount edges { node { id key } } } }`, nonEmpty: "plans.totalCount"},
+			query:    `{ plans { totalCount edges { node { id key } } } }`,
+			nonEmpty: "plans.totalCount"},
 
 		// Sensitive fields below an object the caller may read.
 		{name: "tenants.contacts", op: "tenants", perm: auth.ViewContact, vars: noVars,
@@ -261,12 +263,13 @@ func azCases() []azCase {
 }
 
 func azMutationCases() []azCase {
-	input := func(in func(f *azFixture) map[string]any) func(*testing.T, *azFixture) map[string]any {
+	type varsFunc = func(*testing.T, *azFixture) map[string]any
+	input := func(in func(f *azFixture) map[string]any) varsFunc {
 		return func(_ *testing.T, f *azFixture) map[string]any {
 			return map[string]any{"input": in(f)}
 		}
 	}
-	fresh := func(mk func(*azFixture, *testing.T) string) func(*testing.T, *azFixture) map[string]any {
+	fresh := func(mk func(*azFixture, *testing.T) string) varsFunc {
 		return func(t *testing.T, f *azFixture) map[string]any {
 			return map[string]any{"id": mk(f, t)}
 		}
@@ -282,7 +285,8 @@ func azMutationCases() []azCase {
 		{name: "updatePlan", op: "updatePlan", perm: auth.ManagePlan,
 			query: `mutation($id: ID!) { updatePlan(id: $id, input: {price: 5900}) { id } }`,
 			vars:  idVars(func(f *azFixture) string { return f.planID })},
-		{name: "deletePlan", op: "deletePlan", perm: auth.ManagePlan, vars: fresh((*azFixture).newPlan),
+		{name: "deletePlan", op: "deletePlan", perm: auth.ManagePlan,
+			vars:  fresh((*azFixture).newPlan),
 			query: `mutation($id: ID!) { deletePlan(id: $id) { deletedId } }`},
 		{name: "createContact", op: "createContact", perm: auth.CreateContact,
 			query: `mutation($input: CreateContactInput!) { createContact(input: $input) { id } }`,
@@ -291,8 +295,9 @@ func azMutationCases() []azCase {
 					"email": fmt.Sprintf("bo%d@acme.example", f.next())}
 			})},
 		{name: "updateContact", op: "updateContact", perm: auth.UpdateContact,
-			query: `mutation($id: ID!) { updateContact(id: $id, input: {lastName: "Byron"}) { id } }`,
-			vars:  idVars(func(f *azFixture) string { return f.contactID })},
+			query: `mutation($id: ID!) {
+				updateContact(id: $id, input: {lastName: "Byron"}) { id } }`,
+			vars: idVars(func(f *azFixture) string { return f.contactID })},
 		{name: "deleteContact", op: "deleteContact", perm: auth.DeleteContact,
 			vars:  fresh((*azFixture).newContact),
 			query: `mutation($id: ID!) { deleteContact(id: $id) { deletedId } }`},
@@ -321,7 +326,8 @@ func azMutationCases() []azCase {
 			query: `mutation($id: ID!) { deleteInvoice(id: $id) { deletedId } }`},
 		{name: "updateTenant", op: "updateTenant", perm: auth.UpdateTenant,
 			query: `mutation($id: ID!) {
-				updateTenant(id: $id, input: {name: "Acme Ltd", domains: ["acme.example"]}) { id } }`,
+				updateTenant(id: $id, input: {name: "Acme Ltd", domains: ["acme.example"]}) {
+					id } }`,
 			vars: idVars(func(f *azFixture) string { return f.tenantID })},
 	}
 }
@@ -450,6 +456,7 @@ func TestAuthorizationMatrixCoversSchema(t *testing.T) {
 		covered[tc.op] = true
 	}
 	inSchema := map[string]bool{}
+	var missing []string
 	for _, root := range []*ast.Definition{schema.Query, schema.Mutation, schema.Subscription} {
 		if root == nil {
 			continue
@@ -459,10 +466,12 @@ func TestAuthorizationMatrixCoversSchema(t *testing.T) {
 				continue
 			}
 			inSchema[fd.Name] = true
-			require.True(t, covered[fd.Name],
-				"%s.%s has no row in the authorisation matrix (azCases)", root.Name, fd.Name)
+			if !covered[fd.Name] {
+				missing = append(missing, root.Name+"."+fd.Name)
+			}
 		}
 	}
+	require.Empty(t, missing, "root fields without a row in the authorisation matrix (azCases)")
 	for op := range covered {
 		require.True(t, inSchema[op], "matrix row for %q, which the schema does not have", op)
 	}
@@ -548,7 +557,8 @@ func TestNodeLookups(t *testing.T) {
 		{"anonymous, unknown id", "", unknown, "UNAUTHENTICATED"},
 		{"anonymous, tenant", "", tenant, "UNAUTHENTICATED"},
 		{"lead, tenant", f.env.Lead(t, uuid.New()), tenant, "FORBIDDEN"},
-		// A lead may use no node at all, so an unknown id must look like a known one.
+		// A lead may use no node at all, so an unknown id must look like a known one. Fails
+		// today: nodeType only hides existence from anonymous callers (graph/page.go).
 		{"lead, unknown id", f.env.Lead(t, uuid.New()), unknown, "FORBIDDEN"},
 		{"malformed id", f.admin, map[string]any{"id": "nope"}, "VALIDATION_FAILED"},
 	}

@@ -319,7 +319,8 @@ func TestBinary(t *testing.T) {
 	t.Run("token refuses an unknown permission", func(t *testing.T) {
 		t.Parallel()
 		data := filepath.Join(t.TempDir(), "data")
-		code, stdout, stderr := run(t, bin, environ("TENANTD_DATA_DIR="+data), "token", "-p", "Bogus")
+		env := environ("TENANTD_DATA_DIR=" + data)
+		code, stdout, stderr := run(t, bin, env, "token", "-p", "Bogus")
 		require.Equal(t, 1, code)
 		require.Empty(t, stdout, "no token for an unknown permission")
 		require.Contains(t, stderr, "--permission")

@@ -15927,6 +15927,14 @@ func (ec *executionContext) unmarshalNInvoiceWhereInput2ᚖgithubᚗcomᚋtenant
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋtenantdᚋtenantdᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Lead!")
+		return graphql.Null
+	}
+	return ec._Lead(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋtenantdᚋtenantdᚋentᚐLeadConnection(ctx context.Context, sel ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LeadConnection!")

@@ -81,6 +81,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateLeadPayload struct {
+		LeadID func(childComplexity int) int
+	}
+
 	DeletePayload struct {
 		DeletedID func(childComplexity int) int
 	}
@@ -144,19 +148,23 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateContact      func(childComplexity int, input ent.CreateContactInput) int
-		CreateInvoice      func(childComplexity int, input ent.CreateInvoiceInput) int
-		CreatePlan         func(childComplexity int, input ent.CreatePlanInput) int
-		CreateTenantConfig func(childComplexity int, input ent.CreateTenantConfigInput) int
-		DeleteContact      func(childComplexity int, id uuid.UUID) int
-		DeleteInvoice      func(childComplexity int, id uuid.UUID) int
-		DeletePlan         func(childComplexity int, id uuid.UUID) int
-		DeleteTenantConfig func(childComplexity int, id uuid.UUID) int
-		UpdateContact      func(childComplexity int, id uuid.UUID, input ent.UpdateContactInput) int
-		UpdateInvoice      func(childComplexity int, id uuid.UUID, input ent.UpdateInvoiceInput) int
-		UpdatePlan         func(childComplexity int, id uuid.UUID, input ent.UpdatePlanInput) int
-		UpdateTenant       func(childComplexity int, id uuid.UUID, input model.UpdateTenantInput) int
-		UpdateTenantConfig func(childComplexity int, id uuid.UUID, input ent.UpdateTenantConfigInput) int
+		CreateContact         func(childComplexity int, input ent.CreateContactInput) int
+		CreateInvoice         func(childComplexity int, input ent.CreateInvoiceInput) int
+		CreateLead            func(childComplexity int, input model.CreateLeadInput) int
+		CreatePlan            func(childComplexity int, input ent.CreatePlanInput) int
+		CreateTenantConfig    func(childComplexity int, input ent.CreateTenantConfigInput) int
+		DeleteContact         func(childComplexity int, id uuid.UUID) int
+		DeleteInvoice         func(childComplexity int, id uuid.UUID) int
+		DeletePlan            func(childComplexity int, id uuid.UUID) int
+		DeleteTenantConfig    func(childComplexity int, id uuid.UUID) int
+		OnboardTenant         func(childComplexity int, input model.OnboardTenantInput) int
+		OnboardTenantFromLead func(childComplexity int, input model.OnboardTenantFromLeadInput) int
+		UpdateContact         func(childComplexity int, id uuid.UUID, input ent.UpdateContactInput) int
+		UpdateInvoice         func(childComplexity int, id uuid.UUID, input ent.UpdateInvoiceInput) int
+		UpdatePlan            func(childComplexity int, id uuid.UUID, input ent.UpdatePlanInput) int
+		UpdateTenant          func(childComplexity int, id uuid.UUID, input model.UpdateTenantInput) int
+		UpdateTenantConfig    func(childComplexity int, id uuid.UUID, input ent.UpdateTenantConfigInput) int
+		VerifyLead            func(childComplexity int, id uuid.UUID, code string) int
 	}
 
 	PageInfo struct {
@@ -333,6 +341,12 @@ type ComplexityRoot struct {
 	TenantStatusChangeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	VerifyLeadPayload struct {
+		ExpiresAt func(childComplexity int) int
+		Lead      func(childComplexity int) int
+		Token     func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -554,6 +568,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "CreateLeadPayload.leadId":
+		if e.ComplexityRoot.CreateLeadPayload.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateLeadPayload.LeadID(childComplexity), true
 
 	case "DeletePayload.deletedId":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
@@ -830,6 +851,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateInvoice(childComplexity, args["input"].(ent.CreateInvoiceInput)), true
+	case "Mutation.createLead":
+		if e.ComplexityRoot.Mutation.CreateLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLead(childComplexity, args["input"].(model.CreateLeadInput)), true
 	case "Mutation.createPlan":
 		if e.ComplexityRoot.Mutation.CreatePlan == nil {
 			break
@@ -896,6 +928,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTenantConfig(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.onboardTenant":
+		if e.ComplexityRoot.Mutation.OnboardTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_onboardTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OnboardTenant(childComplexity, args["input"].(model.OnboardTenantInput)), true
+	case "Mutation.onboardTenantFromLead":
+		if e.ComplexityRoot.Mutation.OnboardTenantFromLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_onboardTenantFromLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OnboardTenantFromLead(childComplexity, args["input"].(model.OnboardTenantFromLeadInput)), true
 	case "Mutation.updateContact":
 		if e.ComplexityRoot.Mutation.UpdateContact == nil {
 			break
@@ -951,6 +1005,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTenantConfig(childComplexity, args["id"].(uuid.UUID), args["input"].(ent.UpdateTenantConfigInput)), true
+	case "Mutation.verifyLead":
+		if e.ComplexityRoot.Mutation.VerifyLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyLead(childComplexity, args["id"].(uuid.UUID), args["code"].(string)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1778,6 +1843,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantStatusChangeEdge.Node(childComplexity), true
 
+	case "VerifyLeadPayload.expiresAt":
+		if e.ComplexityRoot.VerifyLeadPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLeadPayload.ExpiresAt(childComplexity), true
+	case "VerifyLeadPayload.lead":
+		if e.ComplexityRoot.VerifyLeadPayload.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLeadPayload.Lead(childComplexity), true
+	case "VerifyLeadPayload.token":
+		if e.ComplexityRoot.VerifyLeadPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLeadPayload.Token(childComplexity), true
+
 	case "Viewer.expiresAt":
 		if e.ComplexityRoot.Viewer.ExpiresAt == nil {
 			break
@@ -1825,12 +1909,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
 			graphql.NewInputUnmarshaler("CreateInvoiceInput", ec.unmarshalInputCreateInvoiceInput),
+			graphql.NewInputUnmarshaler("CreateLeadInput", ec.unmarshalInputCreateLeadInput),
 			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateTenantConfigInput", ec.unmarshalInputCreateTenantConfigInput),
 			graphql.NewInputUnmarshaler("InvoiceOrder", ec.unmarshalInputInvoiceOrder),
 			graphql.NewInputUnmarshaler("InvoiceWhereInput", ec.unmarshalInputInvoiceWhereInput),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
+			graphql.NewInputUnmarshaler("OnboardContactInput", ec.unmarshalInputOnboardContactInput),
+			graphql.NewInputUnmarshaler("OnboardTenantFromLeadInput", ec.unmarshalInputOnboardTenantFromLeadInput),
+			graphql.NewInputUnmarshaler("OnboardTenantInput", ec.unmarshalInputOnboardTenantInput),
 			graphql.NewInputUnmarshaler("PlanOrder", ec.unmarshalInputPlanOrder),
 			graphql.NewInputUnmarshaler("PlanWhereInput", ec.unmarshalInputPlanWhereInput),
 			graphql.NewInputUnmarshaler("ProvisioningAttemptOrder", ec.unmarshalInputProvisioningAttemptOrder),
@@ -4459,6 +4547,78 @@ input UpdateTenantConfigInput {
   value: Map
 }
 `, BuiltIn: false},
+	{Name: "../schema/onboarding.graphql", Input: `# Onboarding: self-service sign-up through a lead, and direct onboarding by an operator.
+
+"A sign-up from the public page."
+input CreateLeadInput {
+  firstName: String!
+  lastName: String!
+  companyName: String!
+  "Where the verification link is sent. Emails differing only in case are the same lead."
+  email: String!
+  address: AddressInput
+  "Where the sign-up came from (web, marketplace, api, …); default web."
+  source: String
+}
+
+"The answer of createLead: only the id; the code goes out by email and nowhere else."
+type CreateLeadPayload {
+  leadId: ID!
+}
+
+"The answer of verifyLead: a short-lived lead token for the verified lead."
+type VerifyLeadPayload {
+  "A JWT good only for this lead: read it and its tenant, onboard and provision its tenant."
+  token: String!
+  expiresAt: Time!
+  lead: Lead!
+}
+
+"A tenant created from a verified lead (with the lead token)."
+input OnboardTenantFromLeadInput {
+  "The tenant's key and sub-domain: 3–30 lower-case letters, digits and inner hyphens."
+  key: String!
+  "The tenant's domains; the lead's email domain must be one of them (or a sub-domain)."
+  domains: [String!]!
+  "Default: the lead's company name."
+  name: String
+  planKey: String!
+  "Default: the lead's address; a different address is refused."
+  address: AddressInput
+}
+
+"A contact given when an operator onboards a tenant."
+input OnboardContactInput {
+  firstName: String!
+  lastName: String!
+  email: String!
+  type: ContactType
+}
+
+"A tenant onboarded directly by an operator."
+input OnboardTenantInput {
+  key: String!
+  name: String!
+  domains: [String!]!
+  planKey: String!
+  address: AddressInput!
+  "At least one; the first is the primary contact. Emails must be on the tenant's domains."
+  contacts: [OnboardContactInput!]!
+  "Where the tenant came from; default operator."
+  source: String
+}
+
+extend type Mutation {
+  "Signs a lead up (public). Reuses an unverified lead with the same email and sends a new code."
+  createLead(input: CreateLeadInput!): CreateLeadPayload!
+  "Checks the emailed code (public) and returns a lead token."
+  verifyLead(id: ID!, code: String!): VerifyLeadPayload!
+  "Creates the lead's tenant in PENDING_PROVISION (lead token of that lead)."
+  onboardTenantFromLead(input: OnboardTenantFromLeadInput!): Tenant!
+  "Creates a tenant in PENDING_PROVISION (permission CreateTenant)."
+  onboardTenant(input: OnboardTenantInput!): Tenant!
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenantd.graphql", Input: `# Hand-written part of the tenantd GraphQL API. ent.graphql next to this file is generated from
 # the ent schema by ` + "`" + `make generate` + "`" + `; everything here extends it.
 
@@ -4676,6 +4836,14 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 		return ec.fieldContext_ContactEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateLeadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leadId":
+		return ec.fieldContext_CreateLeadPayload_leadId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateLeadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5124,6 +5292,18 @@ func (ec *executionContext) childFields_TenantStatusChangeEdge(ctx context.Conte
 		return ec.fieldContext_TenantStatusChangeEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantStatusChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VerifyLeadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_VerifyLeadPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_VerifyLeadPayload_expiresAt(ctx, field)
+	case "lead":
+		return ec.fieldContext_VerifyLeadPayload_lead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VerifyLeadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -10,13 +10,66 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/tenantd/tenantd/ent"
+	"github.com/tenantd/tenantd/ent/contact"
 	"github.com/tenantd/tenantd/internal/schematype"
 )
+
+// A sign-up from the public page.
+type CreateLeadInput struct {
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	CompanyName string `json:"companyName"`
+	// Where the verification link is sent. Emails differing only in case are the same lead.
+	Email   string              `json:"email"`
+	Address *schematype.Address `json:"address,omitempty"`
+	// Where the sign-up came from (web, marketplace, api, …); default web.
+	Source *string `json:"source,omitempty"`
+}
+
+// The answer of createLead: only the id; the code goes out by email and nowhere else.
+type CreateLeadPayload struct {
+	LeadID uuid.UUID `json:"leadId"`
+}
 
 // The answer of a delete mutation.
 type DeletePayload struct {
 	// The id of the deleted object.
 	DeletedID uuid.UUID `json:"deletedId"`
+}
+
+// A contact given when an operator onboards a tenant.
+type OnboardContactInput struct {
+	FirstName string        `json:"firstName"`
+	LastName  string        `json:"lastName"`
+	Email     string        `json:"email"`
+	Type      *contact.Type `json:"type,omitempty"`
+}
+
+// A tenant created from a verified lead (with the lead token).
+type OnboardTenantFromLeadInput struct {
+	// The tenant's key and sub-domain: 3–30 lower-case letters, digits and inner hyphens.
+	Key string `json:"key"`
+	// The tenant's domains; the lead's email domain must be one of them (or a sub-domain).
+	Domains []string `json:"domains"`
+	// Default: the lead's company name.
+	Name    *string `json:"name,omitempty"`
+	PlanKey string  `json:"planKey"`
+	// Default: the lead's address; a different address is refused.
+	Address *schematype.Address `json:"address,omitempty"`
+}
+
+// A tenant onboarded directly by an operator.
+type OnboardTenantInput struct {
+	Key     string              `json:"key"`
+	Name    string              `json:"name"`
+	Domains []string            `json:"domains"`
+	PlanKey string              `json:"planKey"`
+	Address *schematype.Address `json:"address"`
+	// At least one; the first is the primary contact. Emails must be on the tenant's domains.
+	Contacts []*OnboardContactInput `json:"contacts"`
+	// Where the tenant came from; default operator.
+	Source *string `json:"source,omitempty"`
 }
 
 // Changes to a tenant. Status, key, ids, timestamps and actors are not writable.
@@ -27,6 +80,14 @@ type UpdateTenantInput struct {
 	Address *schematype.Address `json:"address,omitempty"`
 	// Removes the tenant's address.
 	ClearAddress *bool `json:"clearAddress,omitempty"`
+}
+
+// The answer of verifyLead: a short-lived lead token for the verified lead.
+type VerifyLeadPayload struct {
+	// A JWT good only for this lead: read it and its tenant, onboard and provision its tenant.
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Lead      *ent.Lead `json:"lead"`
 }
 
 // The caller of the request, as the server sees its token.

@@ -40,7 +40,11 @@ func Up(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
 		return fmt.Errorf("take the migration lock: %w", err)
 	}
 	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", upLockKey)
+		ctx := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", upLockKey); err != nil {
+			// A connection that may still hold the lock must not go back to the pool.
+			_ = conn.Conn().Close(ctx)
+		}
 	}()
 	return up(ctx, pool, logger)
 }

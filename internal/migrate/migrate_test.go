@@ -118,8 +118,8 @@ func TestCurrentNoticesLag(t *testing.T) {
 		{"tenantd behind", `UPDATE schema_migrations SET version = version - 1`,
 			"tenantd schema at version"},
 		{"tenantd dirty", `UPDATE schema_migrations SET dirty = true`, "(dirty true)"},
-		{"river behind",
-			`DELETE FROM river_migration WHERE version = (SELECT max(version) FROM river_migration)`,
+		{"river behind", `DELETE FROM river_migration
+			WHERE version = (SELECT max(version) FROM river_migration)`,
 			"river schema is not current"},
 	}
 	for _, tt := range tests {

@@ -65,9 +65,15 @@ func Plan(ctx context.Context, adminDSN string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("list migrations: %w", err)
 	}
+	known := make(map[string]bool, len(before))
+	for _, f := range before {
+		known[f.Name()] = true
+	}
 	pending := ""
-	for _, f := range after[len(before):] {
-		pending += string(f.Bytes())
+	for _, f := range after {
+		if !known[f.Name()] {
+			pending += string(f.Bytes())
+		}
 	}
 	return pending, nil
 }
