@@ -10,13 +10,18 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
+
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/graph/generated"
 	"github.com/tenantd/tenantd/internal/apperr"
+	"github.com/tenantd/tenantd/internal/auth"
 )
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id uuid.UUID) (ent.Noder, error) {
+	if v := auth.FromContext(ctx); v.IsLead() {
+		return r.ownNode(ctx, v, id)
+	}
 	n, err := r.client.Noder(ctx, id, ent.WithNodeType(r.nodeType))
 	return n, notFound(err, "node")
 }
@@ -25,6 +30,9 @@ func (r *queryResolver) Node(ctx context.Context, id uuid.UUID) (ent.Noder, erro
 func (r *queryResolver) Nodes(ctx context.Context, ids []uuid.UUID) ([]ent.Noder, error) {
 	if len(ids) > r.limits.MaxPageSize {
 		return nil, apperr.Validation("ids", "at most %d ids", r.limits.MaxPageSize)
+	}
+	if v := auth.FromContext(ctx); v.IsLead() {
+		return nil, errNotYours
 	}
 	return r.client.Noders(ctx, ids, ent.WithNodeType(r.nodeType))
 }

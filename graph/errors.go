@@ -134,11 +134,23 @@ func publicError(err error) error {
 	case ent.IsNotFound(err):
 		return apperr.NotFound("object")
 	case errors.As(err, &ve):
-		return apperr.Validation(ve.Name, "%v", ve.Unwrap())
+		// A bound of the schema that no domain check caught first; name the input field.
+		return apperr.Validation("input."+camel(ve.Name), "value is out of range")
 	case ent.IsConstraintError(err):
 		return db.PublicError(err, "input")
 	}
 	return err
+}
+
+// camel turns an ent field name (first_name) into its GraphQL name (firstName).
+func camel(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // recoverFunc turns a panic in a resolver into an internal error; the presenter logs it once.

@@ -63,3 +63,11 @@ func filterDomain(w *ent.TenantWhereInput, domain *string) error {
 	}))
 	return nil
 }
+
+// deref returns *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

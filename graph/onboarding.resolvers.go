@@ -7,29 +7,55 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
+
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/graph/model"
+	"github.com/tenantd/tenantd/internal/onboarding"
 )
 
 // CreateLead is the resolver for the createLead field.
 func (r *mutationResolver) CreateLead(ctx context.Context, input model.CreateLeadInput) (*model.CreateLeadPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateLead - createLead"))
+	id, err := r.onboarding.CreateLead(ctx, onboarding.LeadInput{
+		FirstName: input.FirstName, LastName: input.LastName, CompanyName: input.CompanyName,
+		Email: input.Email, Address: input.Address, Source: deref(input.Source),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateLeadPayload{LeadID: id}, nil
 }
 
 // VerifyLead is the resolver for the verifyLead field.
 func (r *mutationResolver) VerifyLead(ctx context.Context, id uuid.UUID, code string) (*model.VerifyLeadPayload, error) {
-	panic(fmt.Errorf("not implemented: VerifyLead - verifyLead"))
+	v, err := r.onboarding.VerifyLead(ctx, id, code)
+	if err != nil {
+		return nil, err
+	}
+	return &model.VerifyLeadPayload{Token: v.Token, ExpiresAt: v.ExpiresAt, Lead: v.Lead}, nil
 }
 
 // OnboardTenantFromLead is the resolver for the onboardTenantFromLead field.
 func (r *mutationResolver) OnboardTenantFromLead(ctx context.Context, input model.OnboardTenantFromLeadInput) (*ent.Tenant, error) {
-	panic(fmt.Errorf("not implemented: OnboardTenantFromLead - onboardTenantFromLead"))
+	return r.onboarding.OnboardFromLead(ctx, onboarding.FromLeadInput{
+		Key: input.Key, Domains: input.Domains, Name: input.Name, PlanKey: input.PlanKey,
+		Address: input.Address,
+	})
 }
 
 // OnboardTenant is the resolver for the onboardTenant field.
 func (r *mutationResolver) OnboardTenant(ctx context.Context, input model.OnboardTenantInput) (*ent.Tenant, error) {
-	panic(fmt.Errorf("not implemented: OnboardTenant - onboardTenant"))
+	contacts := make([]onboarding.ContactInput, len(input.Contacts))
+	for i, c := range input.Contacts {
+		contacts[i] = onboarding.ContactInput{FirstName: c.FirstName, LastName: c.LastName,
+			Email: c.Email}
+		if c.Type != nil {
+			contacts[i].Type = *c.Type
+		}
+	}
+	return r.onboarding.Onboard(ctx, onboarding.TenantInput{
+		Key: input.Key, Name: input.Name, Domains: input.Domains, PlanKey: input.PlanKey,
+		Address: input.Address, Contacts: contacts, Source: deref(input.Source),
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/internal/billing"
 	"github.com/tenantd/tenantd/internal/catalog"
+	"github.com/tenantd/tenantd/internal/onboarding"
 	"github.com/tenantd/tenantd/internal/tenancy"
 )
 
@@ -19,7 +20,9 @@ type Resolver struct {
 	catalog *catalog.Service
 	tenancy *tenancy.Service
 	billing *billing.Service
-	limits  Limits
+	// onboarding is nil in handlers built without sign-up (tests of reads only).
+	onboarding *onboarding.Service
+	limits     Limits
 }
 
 // Limits bound what one request may ask for.

@@ -21,6 +21,7 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/billing"
 	"github.com/tenantd/tenantd/internal/catalog"
+	"github.com/tenantd/tenantd/internal/onboarding"
 	"github.com/tenantd/tenantd/internal/tenancy"
 )
 
@@ -35,7 +36,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	Verifier *auth.Verifier
 	Observer OperationObserver
-	Limits   Limits
+	// Onboarding signs leads up and onboards tenants.
+	Onboarding *onboarding.Service
+	Limits     Limits
 	// Introspection turns on schema introspection (GRAPHQL_INTROSPECTION, default on in
 	// development only).
 	Introspection bool
@@ -46,12 +49,13 @@ type Deps struct {
 // already carry the caller's viewer (auth.Verifier.Middleware) and a request id.
 func NewHandler(d Deps) http.Handler {
 	r := &Resolver{
-		client:  d.Client,
-		logger:  d.Logger,
-		catalog: catalog.New(d.Client),
-		tenancy: tenancy.New(d.Client),
-		billing: billing.New(d.Client),
-		limits:  d.Limits.withDefaults(),
+		client:     d.Client,
+		logger:     d.Logger,
+		catalog:    catalog.New(d.Client),
+		tenancy:    tenancy.New(d.Client),
+		billing:    billing.New(d.Client),
+		limits:     d.Limits.withDefaults(),
+		onboarding: d.Onboarding,
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,

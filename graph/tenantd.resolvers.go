@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/ent/lead"
 	"github.com/tenantd/tenantd/ent/plan"
@@ -97,6 +98,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Lead is the resolver for the lead field.
 func (r *queryResolver) Lead(ctx context.Context, id uuid.UUID) (*ent.Lead, error) {
+	if v := auth.FromContext(ctx); v.IsLead() {
+		return r.ownLead(ctx, v, id)
+	}
 	q, err := r.client.Lead.Query().Where(lead.ID(id)).CollectFields(ctx)
 	if err != nil {
 		return nil, err
@@ -107,6 +111,9 @@ func (r *queryResolver) Lead(ctx context.Context, id uuid.UUID) (*ent.Lead, erro
 
 // Tenant is the resolver for the tenant field.
 func (r *queryResolver) Tenant(ctx context.Context, id uuid.UUID) (*ent.Tenant, error) {
+	if v := auth.FromContext(ctx); v.IsLead() {
+		return r.ownTenant(ctx, v, func(q *ent.TenantQuery) { q.Where(tenant.ID(id)) })
+	}
 	q, err := r.client.Tenant.Query().Where(tenant.ID(id)).CollectFields(ctx)
 	if err != nil {
 		return nil, err
@@ -117,8 +124,11 @@ func (r *queryResolver) Tenant(ctx context.Context, id uuid.UUID) (*ent.Tenant, 
 
 // TenantByKey is the resolver for the tenantByKey field.
 func (r *queryResolver) TenantByKey(ctx context.Context, key string) (*ent.Tenant, error) {
-	q, err := r.client.Tenant.Query().
-		Where(tenant.Key(strings.ToLower(strings.TrimSpace(key)))).CollectFields(ctx)
+	key = strings.ToLower(strings.TrimSpace(key))
+	if v := auth.FromContext(ctx); v.IsLead() {
+		return r.ownTenant(ctx, v, func(q *ent.TenantQuery) { q.Where(tenant.Key(key)) })
+	}
+	q, err := r.client.Tenant.Query().Where(tenant.Key(key)).CollectFields(ctx)
 	if err != nil {
 		return nil, err
 	}

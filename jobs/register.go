@@ -10,18 +10,32 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantd/tenantd/ent"
+	"github.com/tenantd/tenantd/internal/mail"
+	"github.com/tenantd/tenantd/internal/secret"
+)
+
+// Queues of tenantd's jobs; each has its own worker count (internal/app).
+const (
+	QueueEmail = "email"
 )
 
 // Deps are what the workers need.
 type Deps struct {
-	Ent    *ent.Client
-	Logger *slog.Logger
+	Ent       *ent.Client
+	Logger    *slog.Logger
+	Keys      *secret.Keyring
+	Mailer    mail.Sender
+	Templates *mail.Templates
+	// VerifyURL is the front end's verification page (VERIFY_URL); the email links to
+	// <VerifyURL>?lead=<id>&code=<code>.
+	VerifyURL string
 }
 
 // Register adds every worker to workers. It panics on a duplicate kind, which is a programming
 // error found at start-up.
 func Register(workers *river.Workers, d Deps) {
 	river.AddWorker(workers, &PurgeWebhookReceiptsWorker{ent: d.Ent, logger: d.Logger})
+	river.AddWorker(workers, &SendVerificationEmailWorker{deps: d})
 }
 
 // Periodic lists the scheduled jobs; only River's elected leader enqueues them.

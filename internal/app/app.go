@@ -33,38 +33,50 @@ func database(ctx context.Context, cfg config.Config, logger *slog.Logger,
 	return srv.DSN(), srv.Stop, nil
 }
 
-// authConfig builds the token configuration; in development, missing secrets are generated once
-// and kept in the data folder.
-func authConfig(cfg config.Config) (auth.Config, error) {
-	ac := auth.Config{
-		HS256Secret:  []byte(cfg.HS256Secret),
-		JWKSURL:      cfg.JWKSURL,
-		Issuer:       cfg.Issuer,
-		Audience:     cfg.Audience,
-		LeadSecret:   []byte(cfg.LeadSecret),
-		LeadTokenTTL: cfg.LeadTokenTTL,
+// keys are the signing and encryption secrets of a service.
+type keys struct {
+	auth   auth.Config
+	server []byte
+}
+
+// loadKeys builds the token configuration and the server key; in development, missing secrets
+// are generated once and kept in the data folder.
+func loadKeys(cfg config.Config) (keys, error) {
+	k := keys{
+		auth: auth.Config{
+			HS256Secret:  []byte(cfg.HS256Secret),
+			JWKSURL:      cfg.JWKSURL,
+			Issuer:       cfg.Issuer,
+			Audience:     cfg.Audience,
+			LeadSecret:   []byte(cfg.LeadSecret),
+			LeadTokenTTL: cfg.LeadTokenTTL,
+		},
+		server: []byte(cfg.SecretKey),
 	}
-	needOperator := len(ac.HS256Secret) == 0 && ac.JWKSURL == ""
-	needLead := len(ac.LeadSecret) == 0
-	if cfg.Development() && (needOperator || needLead) {
+	needOperator := len(k.auth.HS256Secret) == 0 && k.auth.JWKSURL == ""
+	needLead, needServer := len(k.auth.LeadSecret) == 0, len(k.server) == 0
+	if cfg.Development() && (needOperator || needLead || needServer) {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return ac, fmt.Errorf("create data folder: %w", err)
+			return k, fmt.Errorf("create data folder: %w", err)
 		}
 		s, err := loadDevSecrets(cfg.DataDir)
 		if err != nil {
-			return ac, err
+			return k, err
 		}
 		if needOperator {
-			ac.HS256Secret = []byte(s.HS256)
+			k.auth.HS256Secret = []byte(s.HS256)
 		}
 		if needLead {
-			ac.LeadSecret = []byte(s.Lead)
+			k.auth.LeadSecret = []byte(s.Lead)
+		}
+		if needServer {
+			k.server = []byte(s.Server)
 		}
 	}
-	if err := ac.Validate(); err != nil {
-		return ac, fmt.Errorf("token configuration: %w", err)
+	if err := k.auth.Validate(); err != nil {
+		return k, fmt.Errorf("token configuration: %w", err)
 	}
-	return ac, nil
+	return k, nil
 }
 
 // Migrate applies every migration to the configured database and returns.
@@ -86,11 +98,11 @@ func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) (err e
 // an HS256 setup: AUTH_HS256_SECRET, or the development secret in the data folder.
 func Token(cfg config.Config, subject string, perms []auth.Permission,
 	ttl time.Duration) (string, error) {
-	ac, err := authConfig(cfg)
+	k, err := loadKeys(cfg)
 	if err != nil {
 		return "", err
 	}
-	m, err := auth.NewMinter(ac)
+	m, err := auth.NewMinter(k.auth)
 	if err != nil {
 		return "", fmt.Errorf("create token minter: %w", err)
 	}

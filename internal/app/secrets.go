@@ -16,6 +16,8 @@ import (
 type devSecrets struct {
 	HS256 string `json:"hs256"`
 	Lead  string `json:"lead"`
+	// Server is the server key (TENANTD_SECRET_KEY) of development starts.
+	Server string `json:"server"`
 }
 
 // loadDevSecrets reads <dir>/secrets.json, creating it (mode 0600) with fresh random secrets
@@ -29,19 +31,24 @@ func loadDevSecrets(dir string) (devSecrets, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return s, fmt.Errorf("read %s: %w", path, err)
 		}
-		if s.HS256 == "" || s.Lead == "" {
+		if s.HS256 == "" || s.Lead == "" || s.Server == "" {
 			return s, fmt.Errorf("read %s: secrets missing; delete the file to make new ones", path)
 		}
 		return s, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return s, fmt.Errorf("read %s: %w", path, err)
 	}
-	s = devSecrets{HS256: randomSecret(), Lead: randomSecret()}
-	data, _ = json.Marshal(s)
+	s = devSecrets{HS256: randomSecret(), Lead: randomSecret(), Server: randomSecret()}
+	return s, writeDevSecrets(path, s)
+}
+
+// writeDevSecrets stores s at path, readable by its owner only.
+func writeDevSecrets(path string, s devSecrets) error {
+	data, _ := json.Marshal(s)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return s, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return s, nil
+	return nil
 }
 
 // randomSecret returns 48 random bytes, base64 encoded.

@@ -22,8 +22,11 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/config"
 	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/migrate"
 	"github.com/tenantd/tenantd/internal/obs"
+	"github.com/tenantd/tenantd/internal/onboarding"
+	"github.com/tenantd/tenantd/internal/secret"
 	"github.com/tenantd/tenantd/jobs"
 )
 
@@ -70,37 +73,72 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			return nil, err
 		}
 	}
-	ac, err := authConfig(cfg)
+	k, err := loadKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := auth.NewVerifier(ctx, ac, logger)
+	verifier, err := auth.NewVerifier(ctx, k.auth, logger)
 	if err != nil {
 		return nil, fmt.Errorf("create token verifier: %w", err)
 	}
-	if len(ac.HS256Secret) > 0 {
-		if s.Minter, err = auth.NewMinter(ac); err != nil {
+	if len(k.auth.HS256Secret) > 0 {
+		if s.Minter, err = auth.NewMinter(k.auth); err != nil {
 			return nil, fmt.Errorf("create token minter: %w", err)
 		}
 	}
+	leadMinter, err := auth.NewMinter(auth.Config{LeadSecret: k.auth.LeadSecret,
+		LeadTokenTTL: k.auth.LeadTokenTTL})
+	if err != nil {
+		return nil, fmt.Errorf("create lead token minter: %w", err)
+	}
+	keyring, err := secret.NewKeyring(k.server)
+	if err != nil {
+		return nil, fmt.Errorf("TENANTD_SECRET_KEY: %w", err)
+	}
+	mailer, err := mail.New(cfg.Mail, logger)
+	if err != nil {
+		return nil, fmt.Errorf("configure email: %w", err)
+	}
+	templates, err := mail.LoadTemplates(cfg.Mail.TemplateDir)
+	if err != nil {
+		return nil, fmt.Errorf("load email templates: %w", err)
+	}
+	deps := jobs.Deps{Ent: s.DB.Ent, Logger: logger, Keys: keyring, Mailer: mailer,
+		Templates: templates, VerifyURL: cfg.VerifyLink()}
 
 	metrics := obs.NewMetrics(prometheus.NewRegistry())
-	if err := s.buildJobs(logger, metrics); err != nil {
+	workers := river.NewWorkers()
+	jobs.Register(workers, deps)
+	if err := s.buildJobs(logger, metrics, workers); err != nil {
 		return nil, err
 	}
-	s.Handler = s.routes(verifier, metrics)
+	enqueuer, err := db.NewJobs(s.DB.SQL, workers)
+	if err != nil {
+		return nil, err
+	}
+	onboard := onboarding.New(s.DB.Ent, enqueuer, jobs.VerificationEmail, keyring, leadMinter,
+		onboarding.Config{
+			ReservedKeys:    cfg.ReservedKeys,
+			CodeTTL:         cfg.CodeTTL,
+			LeadsPerAddress: cfg.LeadsPerIP,
+			LeadsPerEmail:   cfg.LeadsPerEmail,
+			VerifyPerLead:   cfg.VerifyPerLead,
+		})
+	s.Handler = s.routes(verifier, metrics, onboard)
 	return s, nil
 }
 
 // buildJobs creates the River client that runs the workers, and River's dashboard.
-func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics) error {
-	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{Ent: s.DB.Ent, Logger: logger})
+func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics, workers *river.Workers,
+) error {
 	host, _ := os.Hostname()
 	rc, err := river.NewClient(riverpgxv5.New(s.DB.Pool), &river.Config{
-		ID:              fmt.Sprintf("%s-%d", host, os.Getpid()),
-		Logger:          logger,
-		Queues:          map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		ID:     fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Logger: logger,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 20},
+			jobs.QueueEmail:    {MaxWorkers: 10},
+		},
 		Workers:         workers,
 		PeriodicJobs:    jobs.Periodic(),
 		SoftStopTimeout: s.cfg.ShutdownTimeout / 2,
@@ -143,13 +181,16 @@ func jobMetrics(m *obs.Metrics) rivertype.Middleware {
 
 // routes builds the HTTP handler: middleware order is request id, access log, then per route
 // metrics and authentication.
-func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics) http.Handler {
+func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics,
+	onboard *onboarding.Service,
+) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(graph.Deps{
-		Client:   s.DB.Ent,
-		Logger:   s.logger,
-		Verifier: verifier,
-		Observer: metrics,
+		Client:     s.DB.Ent,
+		Logger:     s.logger,
+		Verifier:   verifier,
+		Observer:   metrics,
+		Onboarding: onboard,
 		Limits: graph.Limits{
 			MaxPageSize:   s.cfg.MaxPageSize,
 			MaxDepth:      s.cfg.MaxDepth,
@@ -168,7 +209,8 @@ func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics) http.Han
 	if s.cfg.GraphiQLOn() {
 		mux.Handle("/{$}", playground.Handler("tenantd", "/graphql"))
 	}
-	return obs.RequestIDMiddleware(obs.AccessLog(s.logger)(mux))
+	return obs.RequestIDMiddleware(obs.AccessLog(s.logger)(
+		obs.ClientIPMiddleware(s.cfg.TrustProxy)(mux)))
 }
 
 // Start starts the job workers and the dashboard; the HTTP handler is usable from New on.

@@ -22,6 +22,7 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/config"
 	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/migrate"
 	"github.com/tenantd/tenantd/internal/obs"
 	"github.com/tenantd/tenantd/internal/testdb"
@@ -48,6 +49,9 @@ type Env struct {
 	Service *app.Service
 	Server  *httptest.Server
 	logs    *lockedWriter
+	// MailDir is where the service writes its emails (.eml files) unless the test configured
+	// an SMTP server.
+	MailDir string
 	minter  *auth.Minter
 }
 
@@ -75,6 +79,9 @@ func New(t testing.TB, opts Options) *Env {
 		MaxDepth:        12,
 		MaxComplexity:   20000,
 		ShutdownTimeout: 5 * time.Second,
+		SecretKey:       "test-server-key-0123456789abcdef0123456789abcdef",
+		CodeTTL:         30 * time.Minute,
+		Mail:            mail.Config{Dir: t.TempDir()},
 	}
 	if opts.Config != nil {
 		opts.Config(&cfg)
@@ -95,7 +102,7 @@ func New(t testing.TB, opts Options) *Env {
 	m, err := auth.NewMinter(auth.Config{HS256Secret: []byte(hs256Secret),
 		LeadSecret: []byte(leadSecret), LeadTokenTTL: 15 * time.Minute})
 	require.NoError(t, err)
-	return &Env{Service: s, Server: srv, logs: logs, minter: m}
+	return &Env{Service: s, Server: srv, logs: logs, minter: m, MailDir: cfg.Mail.Dir}
 }
 
 // Operator mints an operator token holding perms (none when empty).

@@ -26,8 +26,11 @@ func New(client *ent.Client) *Service {
 	return &Service{ent: client}
 }
 
-// maxDescription bounds a plan's description in characters.
-const maxDescription = 2000
+// Bounds of plan text fields in characters (the columns' limits).
+const (
+	maxDescription = 2000
+	maxTier        = 64
+)
 
 // CreatePlan validates in and creates the plan. A taken key is a CONFLICT on input.key.
 func (s *Service) CreatePlan(ctx context.Context, in ent.CreatePlanInput) (*ent.Plan, error) {
@@ -37,9 +40,9 @@ func (s *Service) CreatePlan(ctx context.Context, in ent.CreatePlanInput) (*ent.
 	c := validate.New()
 	in.Key = c.PlanKey("input.key", in.Key)
 	in.Name = c.RequiredText("input.name", in.Name, validate.MaxCompany)
-	in.Tier = c.RequiredText("input.tier", in.Tier, validate.MaxShort)
+	in.Tier = c.RequiredText("input.tier", in.Tier, maxTier)
 	in.Description = optionalText(c, "input.description", in.Description, maxDescription)
-	in.Size = optionalText(c, "input.size", in.Size, validate.MaxShort)
+	in.Size = optionalText(c, "input.size", in.Size, maxTier)
 	c.NonNegative("input.price", in.Price)
 	in.Currency = c.Currency("input.currency", in.Currency)
 	if err := c.Err(); err != nil {
@@ -66,10 +69,10 @@ func (s *Service) UpdatePlan(ctx context.Context, id uuid.UUID, in ent.UpdatePla
 		*in.Name = c.RequiredText("input.name", *in.Name, validate.MaxCompany)
 	}
 	if in.Tier != nil {
-		*in.Tier = c.RequiredText("input.tier", *in.Tier, validate.MaxShort)
+		*in.Tier = c.RequiredText("input.tier", *in.Tier, maxTier)
 	}
 	in.Description = optionalText(c, "input.description", in.Description, maxDescription)
-	in.Size = optionalText(c, "input.size", in.Size, validate.MaxShort)
+	in.Size = optionalText(c, "input.size", in.Size, maxTier)
 	if in.Price != nil {
 		c.NonNegative("input.price", *in.Price)
 	}

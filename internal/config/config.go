@@ -5,11 +5,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/obs"
 )
 
@@ -68,6 +70,31 @@ type Config struct {
 	// default a built-in list of www, api, admin, app, mail, status and more).
 	ReservedKeys []string `env:"RESERVED_TENANT_KEYS" envSeparator:","`
 
+	// SecretKey is the server key that derives one-time codes and encrypts provisioning
+	// secrets, at least 32 bytes (TENANTD_SECRET_KEY; generated in development and kept in
+	// DataDir; required in production).
+	SecretKey string `env:"TENANTD_SECRET_KEY"`
+	// VerifyURL is the front end's email verification page (VERIFY_URL, default
+	// <PUBLIC_URL>/verify); links are <VERIFY_URL>?lead=<id>&code=<code>.
+	VerifyURL string `env:"VERIFY_URL"`
+	// CodeTTL is how long an emailed verification code is good (VERIFICATION_CODE_TTL,
+	// default 30m).
+	CodeTTL time.Duration `env:"VERIFICATION_CODE_TTL" envDefault:"30m"`
+	// LeadsPerIP bounds createLead per client address per hour (RATE_LIMIT_LEADS_PER_IP,
+	// default 20; 0 turns it off).
+	LeadsPerIP int `env:"RATE_LIMIT_LEADS_PER_IP" envDefault:"20"`
+	// LeadsPerEmail bounds createLead per email per hour (RATE_LIMIT_LEADS_PER_EMAIL, default 5).
+	LeadsPerEmail int `env:"RATE_LIMIT_LEADS_PER_EMAIL" envDefault:"5"`
+	// VerifyPerLead bounds verifyLead per lead per hour (RATE_LIMIT_VERIFY_PER_LEAD, default 10).
+	VerifyPerLead int `env:"RATE_LIMIT_VERIFY_PER_LEAD" envDefault:"10"`
+	// TrustProxy takes the client address from X-Forwarded-For (TRUST_PROXY_HEADERS, default
+	// false); set it only behind a proxy that overwrites that header.
+	TrustProxy bool `env:"TRUST_PROXY_HEADERS" envDefault:"false"`
+	// Mail configures outgoing email (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD,
+	// SMTP_TLS, SMTP_TIMEOUT, MAIL_FROM, MAIL_TEMPLATE_DIR); without SMTP_HOST emails are
+	// written as .eml files into <TENANTD_DATA_DIR>/mail.
+	Mail mail.Config
+
 	// ShutdownTimeout bounds the graceful shutdown, running jobs included (SHUTDOWN_TIMEOUT,
 	// default 30s).
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
@@ -79,7 +106,16 @@ func Load() (Config, error) {
 	if err := env.Parse(&c); err != nil {
 		return c, fmt.Errorf("read environment: %w", err)
 	}
+	c.SetDefaults()
 	return c, c.validate()
+}
+
+// SetDefaults fills the defaults that derive from other fields (the mail folder under the data
+// folder). Load calls it; tests that build a Config by hand call it too.
+func (c *Config) SetDefaults() {
+	if c.Mail.Dir == "" {
+		c.Mail.Dir = filepath.Join(c.DataDir, "mail")
+	}
 }
 
 // Development reports whether TENANTD_ENV is development.
@@ -114,6 +150,14 @@ func (c Config) BaseURL() string {
 	return "http://" + host
 }
 
+// VerifyLink returns VerifyURL or its default.
+func (c Config) VerifyLink() string {
+	if c.VerifyURL != "" {
+		return c.VerifyURL
+	}
+	return c.BaseURL() + "/verify"
+}
+
 func orDefault(v *bool, def bool) bool {
 	if v == nil {
 		return def
@@ -143,6 +187,21 @@ func (c Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	if c.CodeTTL <= 0 {
+		errs = append(errs, errors.New("VERIFICATION_CODE_TTL: must be positive"))
+	}
+	for name, v := range map[string]int{"RATE_LIMIT_LEADS_PER_IP": c.LeadsPerIP,
+		"RATE_LIMIT_LEADS_PER_EMAIL": c.LeadsPerEmail, "RATE_LIMIT_VERIFY_PER_LEAD": c.VerifyPerLead} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
+		}
+	}
+	if err := c.Mail.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !c.Development() && c.SecretKey == "" {
+		errs = append(errs, errors.New("TENANTD_SECRET_KEY: required in production"))
 	}
 	if !c.Development() && c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL: required in production"))

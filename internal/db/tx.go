@@ -24,6 +24,12 @@ func Client(ctx context.Context, base *ent.Client) *ent.Client {
 	return base
 }
 
+// Detached returns ctx without the request's ent transaction and client, so that InTx starts an
+// independent transaction that commits even when the request's rolls back.
+func Detached(ctx context.Context) context.Context {
+	return ent.NewContext(ent.NewTxContext(ctx, nil), nil)
+}
+
 // InTx runs fn in a transaction of base, or in the transaction ctx already carries. fn's ctx
 // carries the transaction, so Jobs.Enqueue and Client inside it use the same one. The new
 // transaction commits when fn returns nil and rolls back otherwise.
