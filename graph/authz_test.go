@@ -358,7 +358,7 @@ func azMutationCases() []azCase {
 			}},
 		{name: "onboardTenant", op: "onboardTenant", perm: auth.CreateTenant,
 			nonEmpty: "onboardTenant.id",
-			query: `mutation($input: OnboardTenantInput!) { onboardTenant(input: $input) { id } }`,
+			query:    `mutation($input: OnboardTenantInput!) { onboardTenant(input: $input) { id } }`,
 			vars: func(_ *testing.T, f *azFixture) map[string]any {
 				n := f.next()
 				return map[string]any{"input": map[string]any{

@@ -184,6 +184,11 @@ func (e *Env) Do(t testing.TB, token, query string, vars map[string]any) Respons
 	out := Response{}
 	require.NoError(t, json.Unmarshal(raw, &out), "body: %s", raw)
 	out.Status = resp.StatusCode
+	if out.Code() == "INTERNAL" {
+		// Show the cause that the server logged, to make the failure readable.
+		id, _ := out.Errors[0].Extensions["requestId"].(string)
+		t.Logf("internal error; server log:\n%s", strings.Join(e.LogLines(id), "\n"))
+	}
 	return out
 }
 

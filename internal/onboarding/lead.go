@@ -98,9 +98,11 @@ func (s *Service) upsertLead(ctx context.Context, client *ent.Client, in LeadInp
 	if seen {
 		upd := client.Lead.UpdateOne(l).SetFirstName(in.FirstName).SetLastName(in.LastName).
 			SetCompanyName(in.CompanyName).SetEmail(email).SetSource(in.Source).
-			SetStatus(lead.StatusPENDING_VERIFICATION).ClearAddress()
+			SetStatus(lead.StatusPENDING_VERIFICATION)
 		if in.Address != nil {
 			upd.SetAddress(in.Address)
+		} else {
+			upd.ClearAddress()
 		}
 		err = upd.Exec(ctx)
 		if err != nil {
