@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export TEST_DATABASE_URL
 
 GENERATED := ent graph/generated graph/model graph/schema/ent.graphql migrations gqlgen.yml \
-	graph/ent.resolvers.go graph/tenantd.resolvers.go
+	$(wildcard graph/*.resolvers.go)
 
 .PHONY: run build test check-format vet check-generated generate token bench
 

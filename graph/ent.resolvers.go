@@ -10,7 +10,6 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
-
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/graph/generated"
 	"github.com/tenantd/tenantd/internal/apperr"

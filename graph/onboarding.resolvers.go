@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/graph/model"
 	"github.com/tenantd/tenantd/internal/onboarding"

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/privacy"
 	"github.com/stretchr/testify/require"
@@ -453,4 +456,60 @@ func TestSignUpRateLimits(t *testing.T) {
 	}
 	require.Equal(t, "RATE_LIMITED",
 		env.Do(t, "", verifyLeadQ, map[string]any{"id": id, "code": "x"}).Code(), "per lead")
+}
+
+func TestDevelopmentEmailGoesToAFileWithTheLink(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, apptest.Options{Config: func(c *config.Config) {
+		c.VerifyURL = "https://app.example.com/verify"
+	}})
+	var out struct{ CreateLead struct{ LeadID string } }
+	env.Do(t, "", createLeadQ, leadInput("file@dev.example")).Decode(t, &out)
+
+	var files []string
+	require.Eventually(t, func() bool {
+		files, _ = filepath.Glob(filepath.Join(env.MailDir, "*.eml"))
+		return len(files) == 1
+	}, 15*time.Second, 50*time.Millisecond, "the email job writes one .eml file")
+	raw, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	msg := mailtest.Parse(t, raw)
+	link := linkRE.FindString(msg.Text)
+	require.Contains(t, link, "lead="+out.CreateLead.LeadID)
+	logged := env.LogLines("email written")
+	require.Len(t, logged, 1)
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+	require.Contains(t, logged[0], u.Query().Get("code"), "development mode logs the verify link")
+}
+
+func TestCreateLeadValidation(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, apptest.Options{})
+	long := strings.Repeat("x", 101)
+	for _, c := range []struct {
+		set   map[string]any
+		field string
+	}{
+		{map[string]any{"firstName": " "}, "input.firstName"},
+		{map[string]any{"lastName": long}, "input.lastName"},
+		{map[string]any{"companyName": strings.Repeat("c", 201)}, "input.companyName"},
+		{map[string]any{"email": "not-an-email"}, "input.email"},
+		{map[string]any{"email": "Bob <bob@x.example>"}, "input.email"},
+		{map[string]any{"email": "bob@localhost"}, "input.email"},
+		{map[string]any{"firstName": "Bo\u0000b"}, "input.firstName"},
+		{map[string]any{"address": map[string]any{"line": "1 A St", "city": "X",
+			"country": "XX"}}, "input.address.country"},
+		{map[string]any{"source": long}, "input.source"},
+	} {
+		in := leadInput("ok@valid.example")
+		for k, v := range c.set {
+			in["input"].(map[string]any)[k] = v
+		}
+		resp := env.Do(t, "", createLeadQ, in)
+		require.Equal(t, "VALIDATION_FAILED", resp.Code(), c.field)
+		require.Equal(t, c.field, resp.Field())
+	}
+	idn := env.Do(t, "", createLeadQ, leadInput("Müller@Bücher.example"))
+	require.Empty(t, idn.Errors, "international addresses are accepted")
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/ent/lead"
 	"github.com/tenantd/tenantd/ent/plan"
