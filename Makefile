@@ -42,6 +42,11 @@ generate:
 	$(GO) tool gqlgen generate
 	$(GO) run migrations/gen.go
 
+## bench: load-test a freshly built tenantd on a throwaway database; writes docs/benchmarks.md
+## (flags: make bench BENCH_FLAGS='-duration 30s -scenario tenant'; see go run ./cmd/bench -h)
+bench:
+	$(GO) run ./cmd/bench $(BENCH_FLAGS)
+
 ## token: mint a 24h operator token with every permission
 token:
 	@$(GO) run ./cmd/tenantd token

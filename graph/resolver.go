@@ -6,23 +6,31 @@ package graph
 import (
 	"log/slog"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/internal/billing"
 	"github.com/tenantd/tenantd/internal/catalog"
 	"github.com/tenantd/tenantd/internal/onboarding"
+	"github.com/tenantd/tenantd/internal/provisioning"
+	"github.com/tenantd/tenantd/internal/pubsub"
 	"github.com/tenantd/tenantd/internal/tenancy"
 )
 
 // Resolver holds what the resolvers need. It is built once by NewHandler.
 type Resolver struct {
-	client  *ent.Client
-	logger  *slog.Logger
-	catalog *catalog.Service
-	tenancy *tenancy.Service
-	billing *billing.Service
-	// onboarding is nil in handlers built without sign-up (tests of reads only).
-	onboarding *onboarding.Service
-	limits     Limits
+	client       *ent.Client
+	logger       *slog.Logger
+	catalog      *catalog.Service
+	tenancy      *tenancy.Service
+	billing      *billing.Service
+	onboarding   *onboarding.Service
+	provisioning *provisioning.Service
+	// broker is nil in handlers built without subscriptions.
+	broker *pubsub.Broker
+	// changes loads each notified status change once for all local subscribers.
+	changes singleflight.Group
+	limits  Limits
 }
 
 // Limits bound what one request may ask for.

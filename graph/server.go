@@ -22,6 +22,8 @@ import (
 	"github.com/tenantd/tenantd/internal/billing"
 	"github.com/tenantd/tenantd/internal/catalog"
 	"github.com/tenantd/tenantd/internal/onboarding"
+	"github.com/tenantd/tenantd/internal/provisioning"
+	"github.com/tenantd/tenantd/internal/pubsub"
 	"github.com/tenantd/tenantd/internal/tenancy"
 )
 
@@ -38,7 +40,11 @@ type Deps struct {
 	Observer OperationObserver
 	// Onboarding signs leads up and onboards tenants.
 	Onboarding *onboarding.Service
-	Limits     Limits
+	// Provisioning runs the lifecycle mutations.
+	Provisioning *provisioning.Service
+	// Broker delivers tenant status changes to subscriptions.
+	Broker *pubsub.Broker
+	Limits Limits
 	// Introspection turns on schema introspection (GRAPHQL_INTROSPECTION, default on in
 	// development only).
 	Introspection bool
@@ -49,13 +55,15 @@ type Deps struct {
 // already carry the caller's viewer (auth.Verifier.Middleware) and a request id.
 func NewHandler(d Deps) http.Handler {
 	r := &Resolver{
-		client:     d.Client,
-		logger:     d.Logger,
-		catalog:    catalog.New(d.Client),
-		tenancy:    tenancy.New(d.Client),
-		billing:    billing.New(d.Client),
-		limits:     d.Limits.withDefaults(),
-		onboarding: d.Onboarding,
+		client:       d.Client,
+		logger:       d.Logger,
+		catalog:      catalog.New(d.Client),
+		tenancy:      tenancy.New(d.Client),
+		billing:      billing.New(d.Client),
+		limits:       d.Limits.withDefaults(),
+		onboarding:   d.Onboarding,
+		provisioning: d.Provisioning,
+		broker:       d.Broker,
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
@@ -112,7 +120,10 @@ func websocketAuth(ctx context.Context, v *auth.Verifier, p transport.InitPayloa
 	}
 	ctx = v.Authenticate(ctx, header)
 	if err := auth.TokenError(ctx); err != nil {
-		return ctx, nil, err
+		// graphql-transport-ws closes a refused init with 4403 Forbidden; graphql-ws clients
+		// get the connection_error message first, then the same close.
+		ctx = transport.WithWebsocketCloseCode(ctx, 4403)
+		return transport.AppendCloseReason(ctx, "Forbidden"), nil, err
 	}
 	return ctx, nil, nil
 }

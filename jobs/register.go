@@ -4,20 +4,30 @@
 package jobs
 
 import (
+	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/internal/mail"
+	"github.com/tenantd/tenantd/internal/provisioning"
 	"github.com/tenantd/tenantd/internal/secret"
 )
 
 // Queues of tenantd's jobs; each has its own worker count (internal/app).
 const (
-	QueueEmail = "email"
+	QueueEmail    = "email"
+	QueueEvents   = "events"
+	QueueIdentity = "identity"
 )
+
+// Inserter inserts jobs outside a transaction (internal/db.Jobs).
+type Inserter interface {
+	EnqueueNow(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
 
 // Deps are what the workers need.
 type Deps struct {
@@ -29,6 +39,14 @@ type Deps struct {
 	// VerifyURL is the front end's verification page (VERIFY_URL); the email links to
 	// <VerifyURL>?lead=<id>&code=<code>.
 	VerifyURL string
+	// AppDomain is the parent domain of tenants' applications (APP_DOMAIN): a tenant's
+	// application is https://<key>.<AppDomain>.
+	AppDomain string
+	// CallbackURL is the provisioning webhook the local provisioner calls.
+	CallbackURL  string
+	Provisioning *provisioning.Service
+	Publisher    Publisher
+	Jobs         Inserter
 }
 
 // Register adds every worker to workers. It panics on a duplicate kind, which is a programming
@@ -36,6 +54,12 @@ type Deps struct {
 func Register(workers *river.Workers, d Deps) {
 	river.AddWorker(workers, &PurgeWebhookReceiptsWorker{ent: d.Ent, logger: d.Logger})
 	river.AddWorker(workers, &SendVerificationEmailWorker{deps: d})
+	river.AddWorker(workers, &PublishOutboxWorker{deps: d})
+	river.AddWorker(workers, &ProvisioningDeadlineWorker{deps: d})
+	river.AddWorker(workers, &SendWelcomeEmailWorker{deps: d})
+	river.AddWorker(workers, &SetupIdentityProviderWorker{deps: d})
+	river.AddWorker(workers, &LocalProvisionWorker{deps: d,
+		client: &http.Client{Timeout: 30 * time.Second}})
 }
 
 // Periodic lists the scheduled jobs; only River's elected leader enqueues them.

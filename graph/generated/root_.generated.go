@@ -27,6 +27,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	TenantWhereInput() TenantWhereInputResolver
 }
 
@@ -157,8 +158,13 @@ type ComplexityRoot struct {
 		DeleteInvoice         func(childComplexity int, id uuid.UUID) int
 		DeletePlan            func(childComplexity int, id uuid.UUID) int
 		DeleteTenantConfig    func(childComplexity int, id uuid.UUID) int
+		OffboardTenant        func(childComplexity int, tenantID uuid.UUID, reason *string) int
 		OnboardTenant         func(childComplexity int, input model.OnboardTenantInput) int
 		OnboardTenantFromLead func(childComplexity int, input model.OnboardTenantFromLeadInput) int
+		ProvisionTenant       func(childComplexity int, tenantID uuid.UUID, planKey *string) int
+		ReactivateTenant      func(childComplexity int, tenantID uuid.UUID, reason *string) int
+		RetryProvisioning     func(childComplexity int, tenantID uuid.UUID) int
+		SuspendTenant         func(childComplexity int, tenantID uuid.UUID, reason *string) int
 		UpdateContact         func(childComplexity int, id uuid.UUID, input ent.UpdateContactInput) int
 		UpdateInvoice         func(childComplexity int, id uuid.UUID, input ent.UpdateInvoiceInput) int
 		UpdatePlan            func(childComplexity int, id uuid.UUID, input ent.UpdatePlanInput) int
@@ -269,6 +275,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		TenantStatusChanged func(childComplexity int, tenantID *uuid.UUID) int
+	}
+
 	Tenant struct {
 		Address              func(childComplexity int) int
 		AuthID               func(childComplexity int) int
@@ -341,6 +351,17 @@ type ComplexityRoot struct {
 	TenantStatusChangeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TenantStatusEvent struct {
+		Actor          func(childComplexity int) int
+		At             func(childComplexity int) int
+		AttemptID      func(childComplexity int) int
+		AttemptNumber  func(childComplexity int) int
+		PreviousStatus func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Status         func(childComplexity int) int
+		TenantID       func(childComplexity int) int
 	}
 
 	VerifyLeadPayload struct {
@@ -928,6 +949,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTenantConfig(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.offboardTenant":
+		if e.ComplexityRoot.Mutation.OffboardTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_offboardTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OffboardTenant(childComplexity, args["tenantId"].(uuid.UUID), args["reason"].(*string)), true
 	case "Mutation.onboardTenant":
 		if e.ComplexityRoot.Mutation.OnboardTenant == nil {
 			break
@@ -950,6 +982,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OnboardTenantFromLead(childComplexity, args["input"].(model.OnboardTenantFromLeadInput)), true
+	case "Mutation.provisionTenant":
+		if e.ComplexityRoot.Mutation.ProvisionTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_provisionTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProvisionTenant(childComplexity, args["tenantId"].(uuid.UUID), args["planKey"].(*string)), true
+	case "Mutation.reactivateTenant":
+		if e.ComplexityRoot.Mutation.ReactivateTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivateTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivateTenant(childComplexity, args["tenantId"].(uuid.UUID), args["reason"].(*string)), true
+	case "Mutation.retryProvisioning":
+		if e.ComplexityRoot.Mutation.RetryProvisioning == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryProvisioning_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryProvisioning(childComplexity, args["tenantId"].(uuid.UUID)), true
+	case "Mutation.suspendTenant":
+		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["tenantId"].(uuid.UUID), args["reason"].(*string)), true
 	case "Mutation.updateContact":
 		if e.ComplexityRoot.Mutation.UpdateContact == nil {
 			break
@@ -1493,6 +1569,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResourceEdge.Node(childComplexity), true
 
+	case "Subscription.tenantStatusChanged":
+		if e.ComplexityRoot.Subscription.TenantStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tenantStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TenantStatusChanged(childComplexity, args["tenantId"].(*uuid.UUID)), true
+
 	case "Tenant.address":
 		if e.ComplexityRoot.Tenant.Address == nil {
 			break
@@ -1843,6 +1931,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantStatusChangeEdge.Node(childComplexity), true
 
+	case "TenantStatusEvent.actor":
+		if e.ComplexityRoot.TenantStatusEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.Actor(childComplexity), true
+	case "TenantStatusEvent.at":
+		if e.ComplexityRoot.TenantStatusEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.At(childComplexity), true
+	case "TenantStatusEvent.attemptId":
+		if e.ComplexityRoot.TenantStatusEvent.AttemptID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.AttemptID(childComplexity), true
+	case "TenantStatusEvent.attemptNumber":
+		if e.ComplexityRoot.TenantStatusEvent.AttemptNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.AttemptNumber(childComplexity), true
+	case "TenantStatusEvent.previousStatus":
+		if e.ComplexityRoot.TenantStatusEvent.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.PreviousStatus(childComplexity), true
+	case "TenantStatusEvent.reason":
+		if e.ComplexityRoot.TenantStatusEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.Reason(childComplexity), true
+	case "TenantStatusEvent.status":
+		if e.ComplexityRoot.TenantStatusEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.Status(childComplexity), true
+	case "TenantStatusEvent.tenantId":
+		if e.ComplexityRoot.TenantStatusEvent.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantStatusEvent.TenantID(childComplexity), true
+
 	case "VerifyLeadPayload.expiresAt":
 		if e.ComplexityRoot.VerifyLeadPayload.ExpiresAt == nil {
 			break
@@ -1980,6 +2117,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4547,6 +4701,54 @@ input UpdateTenantConfigInput {
   value: Map
 }
 `, BuiltIn: false},
+	{Name: "../schema/lifecycle.graphql", Input: `# Tenant lifecycle: provisioning, suspension, off-boarding, and live status changes.
+
+"One change of a tenant's status, as streamed by tenantStatusChanged."
+type TenantStatusEvent {
+  tenantId: ID!
+  "The new status."
+  status: TenantStatus!
+  "The status before the change; null for a tenant's first status."
+  previousStatus: TenantStatus
+  reason: String
+  "The provisioning attempt the change belongs to, if any."
+  attemptId: ID
+  "That attempt's number (1, 2, …)."
+  attemptNumber: Int
+  "Who made the change (an operator, a lead, or system:<job>)."
+  actor: String!
+  at: Time!
+}
+
+extend type Mutation {
+  """
+  Starts provisioning a PENDING_PROVISION tenant: a new attempt with its own secret and
+  deadline, and the tenant.provisioning.requested event (permission ProvisionTenant, or the
+  tenant's own lead token). planKey changes the tenant's plan first.
+  """
+  provisionTenant(tenantId: ID!, planKey: String): Tenant!
+  "Starts a new provisioning attempt for a PROVISION_FAILED tenant (permission ProvisionTenant)."
+  retryProvisioning(tenantId: ID!): Tenant!
+  "Suspends an ACTIVE tenant (permission UpdateTenant)."
+  suspendTenant(tenantId: ID!, reason: String): Tenant!
+  "Reactivates a SUSPENDED tenant (permission UpdateTenant)."
+  reactivateTenant(tenantId: ID!, reason: String): Tenant!
+  """
+  Off-boards a tenant (permission DeleteTenant): a tenant never provisioned is OFFBOARDED at
+  once; otherwise its resources are removed through the provisioner (DEPROVISIONING).
+  """
+  offboardTenant(tenantId: ID!, reason: String): Tenant!
+}
+
+type Subscription {
+  """
+  Status changes of one tenant, or of every tenant when tenantId is omitted (operators with
+  ViewTenant; a lead token only for its own tenant). For one tenant, its current state comes
+  first. The subscription ends when the token expires.
+  """
+  tenantStatusChanged(tenantId: ID): TenantStatusEvent!
+}
+`, BuiltIn: false},
 	{Name: "../schema/onboarding.graphql", Input: `# Onboarding: self-service sign-up through a lead, and direct onboarding by an operator.
 
 "A sign-up from the public page."
@@ -5292,6 +5494,28 @@ func (ec *executionContext) childFields_TenantStatusChangeEdge(ctx context.Conte
 		return ec.fieldContext_TenantStatusChangeEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantStatusChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_TenantStatusEvent_tenantId(ctx, field)
+	case "status":
+		return ec.fieldContext_TenantStatusEvent_status(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_TenantStatusEvent_previousStatus(ctx, field)
+	case "reason":
+		return ec.fieldContext_TenantStatusEvent_reason(ctx, field)
+	case "attemptId":
+		return ec.fieldContext_TenantStatusEvent_attemptId(ctx, field)
+	case "attemptNumber":
+		return ec.fieldContext_TenantStatusEvent_attemptNumber(ctx, field)
+	case "actor":
+		return ec.fieldContext_TenantStatusEvent_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_TenantStatusEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantStatusEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_VerifyLeadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -72,6 +72,23 @@ type OnboardTenantInput struct {
 	Source *string `json:"source,omitempty"`
 }
 
+// One change of a tenant's status, as streamed by tenantStatusChanged.
+type TenantStatusEvent struct {
+	TenantID uuid.UUID `json:"tenantId"`
+	// The new status.
+	Status schematype.TenantStatus `json:"status"`
+	// The status before the change; null for a tenant's first status.
+	PreviousStatus *schematype.TenantStatus `json:"previousStatus,omitempty"`
+	Reason         *string                  `json:"reason,omitempty"`
+	// The provisioning attempt the change belongs to, if any.
+	AttemptID *uuid.UUID `json:"attemptId,omitempty"`
+	// That attempt's number (1, 2, …).
+	AttemptNumber *int `json:"attemptNumber,omitempty"`
+	// Who made the change (an operator, a lead, or system:<job>).
+	Actor string    `json:"actor"`
+	At    time.Time `json:"at"`
+}
+
 // Changes to a tenant. Status, key, ids, timestamps and actors are not writable.
 type UpdateTenantInput struct {
 	Name *string `json:"name,omitempty"`

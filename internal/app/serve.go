@@ -22,11 +22,18 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/config"
 	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/eventbus"
+	"github.com/tenantd/tenantd/internal/lifecycle"
 	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/migrate"
 	"github.com/tenantd/tenantd/internal/obs"
 	"github.com/tenantd/tenantd/internal/onboarding"
+	"github.com/tenantd/tenantd/internal/outbox"
+	"github.com/tenantd/tenantd/internal/provisioning"
+	"github.com/tenantd/tenantd/internal/pubsub"
+	"github.com/tenantd/tenantd/internal/ratelimit"
 	"github.com/tenantd/tenantd/internal/secret"
+	"github.com/tenantd/tenantd/internal/webhook"
 	"github.com/tenantd/tenantd/jobs"
 )
 
@@ -40,7 +47,13 @@ type Service struct {
 	Handler http.Handler
 	river   *river.Client[pgx.Tx]
 	riverUI *riverui.Handler
+	bus     *eventbus.Bus
 	stopDB  func(context.Context) error
+	// Broker fans tenant status changes out to this instance's subscriptions; it listens
+	// between Start and Shutdown.
+	Broker     *pubsub.Broker
+	stopBroker context.CancelFunc
+	brokerDone chan struct{}
 }
 
 // Options adjust New for tests; production passes the zero value.
@@ -103,28 +116,49 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	if err != nil {
 		return nil, fmt.Errorf("load email templates: %w", err)
 	}
-	deps := jobs.Deps{Ent: s.DB.Ent, Logger: logger, Keys: keyring, Mailer: mailer,
-		Templates: templates, VerifyURL: cfg.VerifyLink()}
-
 	metrics := obs.NewMetrics(prometheus.NewRegistry())
 	workers := river.NewWorkers()
-	jobs.Register(workers, deps)
-	if err := s.buildJobs(logger, metrics, workers); err != nil {
-		return nil, err
-	}
 	enqueuer, err := db.NewJobs(s.DB.SQL, workers)
 	if err != nil {
 		return nil, err
 	}
-	onboard := onboarding.New(s.DB.Ent, enqueuer, jobs.VerificationEmail, keyring, leadMinter,
-		onboarding.Config{
+	machine := lifecycle.New(outbox.NewWriter(enqueuer, jobs.PublishOutbox))
+	prov := provisioning.New(s.DB.Ent, machine, keyring, enqueuer, provisioning.Jobs{
+		Deadline:      jobs.ProvisioningDeadline,
+		Welcome:       jobs.WelcomeEmail,
+		IdentitySetup: jobs.IdentitySetup,
+	}, provisioning.Config{AttemptTTL: cfg.AttemptTTL, CallbackURL: cfg.Callback()})
+	bus, err := eventbus.New(cfg.Events, logger)
+	if err != nil {
+		return nil, fmt.Errorf("configure event transports: %w", err)
+	}
+	s.bus = bus
+	pub := &publisher{bus: bus, prov: prov}
+	if cfg.LocalProvisioner() {
+		pub.local = jobs.NewLocalProvisioner(enqueuer, cfg.LocalProvisionerDelay)
+	}
+	jobs.Register(workers, jobs.Deps{
+		Ent: s.DB.Ent, Logger: logger, Keys: keyring, Mailer: mailer, Templates: templates,
+		VerifyURL: cfg.VerifyLink(), AppDomain: cfg.AppDomain, CallbackURL: cfg.Callback(),
+		Provisioning: prov, Publisher: pub, Jobs: enqueuer,
+	})
+	if err := s.buildJobs(logger, metrics, workers); err != nil {
+		return nil, err
+	}
+	onboard := onboarding.New(s.DB.Ent, enqueuer, jobs.VerificationEmail, machine, keyring,
+		leadMinter, onboarding.Config{
 			ReservedKeys:    cfg.ReservedKeys,
 			CodeTTL:         cfg.CodeTTL,
 			LeadsPerAddress: cfg.LeadsPerIP,
 			LeadsPerEmail:   cfg.LeadsPerEmail,
 			VerifyPerLead:   cfg.VerifyPerLead,
 		})
-	s.Handler = s.routes(verifier, metrics, onboard)
+	hook := webhook.NewHandler(prov, webhook.Options{
+		Logger: logger, Metrics: metrics, Tolerance: cfg.WebhookTolerance,
+		MaxBody: cfg.WebhookMaxBody, Limiter: perMinute(cfg.WebhookPerIP),
+	})
+	s.Broker = pubsub.NewBroker(s.DB.Pool, logger)
+	s.Handler = s.routes(verifier, metrics, onboard, prov, hook)
 	return s, nil
 }
 
@@ -138,6 +172,8 @@ func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics, workers *
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 20},
 			jobs.QueueEmail:    {MaxWorkers: 10},
+			jobs.QueueEvents:   {MaxWorkers: 20},
+			jobs.QueueIdentity: {MaxWorkers: 5},
 		},
 		Workers:         workers,
 		PeriodicJobs:    jobs.Periodic(),
@@ -157,6 +193,14 @@ func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics, workers *
 		return fmt.Errorf("create river dashboard: %w", err)
 	}
 	return nil
+}
+
+// perMinute returns a limiter of n events per minute per key, or nil (no limit) for n ≤ 0.
+func perMinute(n int) *ratelimit.Limiter {
+	if n <= 0 {
+		return nil
+	}
+	return ratelimit.New(n, time.Minute/time.Duration(n))
 }
 
 // jobMetrics records every job run's kind, outcome and duration.
@@ -182,15 +226,17 @@ func jobMetrics(m *obs.Metrics) rivertype.Middleware {
 // routes builds the HTTP handler: middleware order is request id, access log, then per route
 // metrics and authentication.
 func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics,
-	onboard *onboarding.Service,
+	onboard *onboarding.Service, prov *provisioning.Service, hook http.Handler,
 ) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(graph.Deps{
-		Client:     s.DB.Ent,
-		Logger:     s.logger,
-		Verifier:   verifier,
-		Observer:   metrics,
-		Onboarding: onboard,
+		Client:       s.DB.Ent,
+		Logger:       s.logger,
+		Verifier:     verifier,
+		Observer:     metrics,
+		Onboarding:   onboard,
+		Provisioning: prov,
+		Broker:       s.Broker,
 		Limits: graph.Limits{
 			MaxPageSize:   s.cfg.MaxPageSize,
 			MaxDepth:      s.cfg.MaxDepth,
@@ -199,6 +245,7 @@ func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics,
 		Introspection: s.cfg.IntrospectionOn(),
 	})
 	mux.Handle("/graphql", metrics.HTTP("/graphql", verifier.Middleware(gql)))
+	mux.Handle("/webhooks/provisioning", metrics.HTTP("/webhooks/provisioning", hook))
 	mux.Handle("/healthz", metrics.HTTP("/healthz", obs.Healthz()))
 	mux.Handle("/readyz", metrics.HTTP("/readyz", obs.Readyz(s.logger, map[string]obs.Check{
 		"database":   s.DB.Ping,
@@ -213,8 +260,15 @@ func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics,
 		obs.ClientIPMiddleware(s.cfg.TrustProxy)(mux)))
 }
 
-// Start starts the job workers and the dashboard; the HTTP handler is usable from New on.
+// Start starts the job workers, the dashboard and the status listener; the HTTP handler is
+// usable from New on, subscriptions once Broker.Ready is closed.
 func (s *Service) Start(ctx context.Context) error {
+	bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBroker, s.brokerDone = stop, make(chan struct{})
+	go func() {
+		defer close(s.brokerDone)
+		_ = s.Broker.Run(bctx) // returns nil when bctx ends; it logs connection trouble
+	}()
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
 	}
@@ -228,6 +282,14 @@ func (s *Service) Start(ctx context.Context) error {
 // closes the database.
 func (s *Service) Shutdown(ctx context.Context) error {
 	var errs []error
+	if s.stopBroker != nil {
+		s.stopBroker()
+		select {
+		case <-s.brokerDone:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("stop status listener: %w", ctx.Err()))
+		}
+	}
 	if s.river != nil {
 		if err := s.river.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop river: %w", err))
@@ -237,8 +299,11 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// close releases the database pool and the private database server.
+// close releases the event transports, the database pool and the private database server.
 func (s *Service) close(ctx context.Context) error {
+	if s.bus != nil {
+		s.bus.Close()
+	}
 	if s.DB != nil {
 		s.DB.Close()
 	}

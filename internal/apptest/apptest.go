@@ -52,7 +52,9 @@ type Env struct {
 	// MailDir is where the service writes its emails (.eml files) unless the test configured
 	// an SMTP server.
 	MailDir string
-	minter  *auth.Minter
+	// DSN is the service's database; Options.DatabaseURL runs another service on it.
+	DSN    string
+	minter *auth.Minter
 }
 
 // Options adjust New.
@@ -61,27 +63,39 @@ type Options struct {
 	Tracer pgx.QueryTracer
 	// Config changes the test configuration before the service is built.
 	Config func(*config.Config)
+	// DatabaseURL, when set, is an existing database (another Env's DSN) to share instead of a
+	// fresh one, as several instances of one deployment do.
+	DatabaseURL string
 }
 
 // New starts a service on a fresh database; everything is closed when the test ends.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
+	dsn := opts.DatabaseURL
+	if dsn == "" {
+		dsn = testdb.New(t)
+	}
 	cfg := config.Config{
-		Env:             "production",
-		DatabaseURL:     testdb.New(t),
-		DBMaxConns:      20,
-		LogLevel:        "debug",
-		LogFormat:       "json",
-		HS256Secret:     hs256Secret,
-		LeadSecret:      leadSecret,
-		LeadTokenTTL:    15 * time.Minute,
-		MaxPageSize:     100,
-		MaxDepth:        12,
-		MaxComplexity:   20000,
-		ShutdownTimeout: 5 * time.Second,
-		SecretKey:       "test-server-key-0123456789abcdef0123456789abcdef",
-		CodeTTL:         30 * time.Minute,
-		Mail:            mail.Config{Dir: t.TempDir()},
+		Env:              "production",
+		DatabaseURL:      dsn,
+		DBMaxConns:       20,
+		LogLevel:         "debug",
+		LogFormat:        "json",
+		HS256Secret:      hs256Secret,
+		LeadSecret:       leadSecret,
+		LeadTokenTTL:     15 * time.Minute,
+		MaxPageSize:      100,
+		MaxDepth:         12,
+		MaxComplexity:    20000,
+		ShutdownTimeout:  5 * time.Second,
+		SecretKey:        "test-server-key-0123456789abcdef0123456789abcdef",
+		CodeTTL:          30 * time.Minute,
+		Mail:             mail.Config{Dir: t.TempDir()},
+		Provisioner:      "external",
+		AttemptTTL:       time.Hour,
+		AppDomain:        "apps.example",
+		WebhookTolerance: 5 * time.Minute,
+		WebhookMaxBody:   1 << 20,
 	}
 	if opts.Config != nil {
 		opts.Config(&cfg)
@@ -92,6 +106,11 @@ func New(t testing.TB, opts Options) *Env {
 	s, err := app.New(ctx, cfg, logger, app.Options{Tracer: opts.Tracer})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(ctx))
+	select {
+	case <-s.Broker.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the status listener did not start within 10s")
+	}
 	srv := httptest.NewServer(s.Handler)
 	t.Cleanup(func() {
 		srv.Close()
@@ -102,13 +121,21 @@ func New(t testing.TB, opts Options) *Env {
 	m, err := auth.NewMinter(auth.Config{HS256Secret: []byte(hs256Secret),
 		LeadSecret: []byte(leadSecret), LeadTokenTTL: 15 * time.Minute})
 	require.NoError(t, err)
-	return &Env{Service: s, Server: srv, logs: logs, minter: m, MailDir: cfg.Mail.Dir}
+	return &Env{Service: s, Server: srv, logs: logs, minter: m, MailDir: cfg.Mail.Dir,
+		DSN: cfg.DatabaseURL}
 }
 
-// Operator mints an operator token holding perms (none when empty).
+// Operator mints an operator token holding perms (none when empty), valid for an hour.
 func (e *Env) Operator(t testing.TB, perms ...auth.Permission) string {
 	t.Helper()
-	tok, err := e.minter.MintOperator("test-operator", perms, time.Hour)
+	return e.OperatorFor(t, time.Hour, perms...)
+}
+
+// OperatorFor mints an operator token holding perms that expires after ttl. JWT times are whole
+// seconds, so the token expires up to a second earlier than ttl says.
+func (e *Env) OperatorFor(t testing.TB, ttl time.Duration, perms ...auth.Permission) string {
+	t.Helper()
+	tok, err := e.minter.MintOperator("test-operator", perms, ttl)
 	require.NoError(t, err)
 	return tok
 }

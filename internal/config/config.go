@@ -11,6 +11,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/tenantd/tenantd/internal/eventbus"
 	"github.com/tenantd/tenantd/internal/mail"
 	"github.com/tenantd/tenantd/internal/obs"
 )
@@ -95,6 +96,33 @@ type Config struct {
 	// written as .eml files into <TENANTD_DATA_DIR>/mail.
 	Mail mail.Config
 
+	// Provisioner is "local" (the built-in provisioner answers requests itself) or "external"
+	// (a real pipeline consumes the request events) (PROVISIONER, default local in development,
+	// external in production).
+	Provisioner string `env:"PROVISIONER"`
+	// LocalProvisionerDelay is how long the local provisioner waits before it calls back
+	// (LOCAL_PROVISIONER_DELAY, default 2s).
+	LocalProvisionerDelay time.Duration `env:"LOCAL_PROVISIONER_DELAY" envDefault:"2s"`
+	// AttemptTTL is a provisioning attempt's deadline (PROVISIONING_DEADLINE, default 60m).
+	AttemptTTL time.Duration `env:"PROVISIONING_DEADLINE" envDefault:"60m"`
+	// CallbackURL is the webhook URL sent to provisioners (CALLBACK_URL, default
+	// <PUBLIC_URL>/webhooks/provisioning).
+	CallbackURL string `env:"CALLBACK_URL"`
+	// AppDomain is the parent domain of tenants' applications, https://<key>.<APP_DOMAIN>
+	// (APP_DOMAIN, default localhost).
+	AppDomain string `env:"APP_DOMAIN" envDefault:"localhost"`
+	// WebhookTolerance is how far a callback's timestamp may be from now, either side
+	// (WEBHOOK_TOLERANCE, default 5m).
+	WebhookTolerance time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m"`
+	// WebhookMaxBody is the largest callback body in bytes (WEBHOOK_MAX_BODY, default 1 MiB).
+	WebhookMaxBody int64 `env:"WEBHOOK_MAX_BODY" envDefault:"1048576"`
+	// WebhookPerIP bounds callbacks per client address per minute (RATE_LIMIT_WEBHOOK_PER_IP,
+	// default 600; 0 turns it off).
+	WebhookPerIP int `env:"RATE_LIMIT_WEBHOOK_PER_IP" envDefault:"600"`
+	// Events configures the event transports (EVENT_TRANSPORTS, default log; EVENT_SOURCE,
+	// NATS_*, EVENT_HTTP_*, AWS_*, EVENTBRIDGE_BUS, SQS_QUEUE_URL).
+	Events eventbus.Config
+
 	// ShutdownTimeout bounds the graceful shutdown, running jobs included (SHUTDOWN_TIMEOUT,
 	// default 30s).
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
@@ -150,6 +178,22 @@ func (c Config) BaseURL() string {
 	return "http://" + host
 }
 
+// Callback returns CallbackURL or its default.
+func (c Config) Callback() string {
+	if c.CallbackURL != "" {
+		return c.CallbackURL
+	}
+	return c.BaseURL() + "/webhooks/provisioning"
+}
+
+// LocalProvisioner reports whether the built-in provisioner answers provisioning requests.
+func (c Config) LocalProvisioner() bool {
+	if c.Provisioner == "" {
+		return c.Development()
+	}
+	return c.Provisioner == "local"
+}
+
 // VerifyLink returns VerifyURL or its default.
 func (c Config) VerifyLink() string {
 	if c.VerifyURL != "" {
@@ -187,6 +231,25 @@ func (c Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("SHUTDOWN_TIMEOUT: must be positive"))
+	}
+	if c.Provisioner != "" && c.Provisioner != "local" && c.Provisioner != "external" {
+		errs = append(errs, fmt.Errorf("PROVISIONER: must be local or external, not %q",
+			c.Provisioner))
+	}
+	for name, d := range map[string]time.Duration{"PROVISIONING_DEADLINE": c.AttemptTTL,
+		"WEBHOOK_TOLERANCE": c.WebhookTolerance} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive", name))
+		}
+	}
+	if c.LocalProvisionerDelay < 0 {
+		errs = append(errs, errors.New("LOCAL_PROVISIONER_DELAY: must not be negative"))
+	}
+	if c.WebhookMaxBody < 1 {
+		errs = append(errs, errors.New("WEBHOOK_MAX_BODY: must be positive"))
+	}
+	if err := c.Events.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.CodeTTL <= 0 {
 		errs = append(errs, errors.New("VERIFICATION_CODE_TTL: must be positive"))

@@ -90,3 +90,12 @@ func (j *Jobs) Enqueue(ctx context.Context, args river.JobArgs, opts *river.Inse
 	}
 	return nil
 }
+
+// EnqueueNow inserts a job outside any transaction. Use it only where losing the insert is
+// covered otherwise (a job whose failure is retried by its own caller).
+func (j *Jobs) EnqueueNow(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	if _, err := j.client.Insert(ctx, args, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}

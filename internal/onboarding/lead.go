@@ -110,7 +110,7 @@ func (s *Service) upsertLead(ctx context.Context, client *ent.Client, in LeadInp
 		}
 		return id, nil
 	}
-	return id, outbox.Write(ctx, client, outbox.Event{
+	return id, s.machine.Outbox().Write(ctx, client, outbox.Event{
 		Type: outbox.LeadCreated, Subject: id,
 		Data: map[string]any{"id": id.String(), "companyName": in.CompanyName,
 			"source": in.Source},
@@ -211,7 +211,7 @@ func (s *Service) checkCode(ctx context.Context, client *ent.Client, leadID uuid
 	if err != nil {
 		return nil, false, fmt.Errorf("mark lead %s verified: %w", leadID, err)
 	}
-	return l, true, outbox.Write(ctx, client, outbox.Event{
+	return l, true, s.machine.Outbox().Write(ctx, client, outbox.Event{
 		Type: outbox.LeadVerified, Subject: leadID,
 		Data: map[string]any{"id": leadID.String(), "verifiedAt": now},
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenantd/tenantd/ent"
 	"github.com/tenantd/tenantd/internal/auth"
+	"github.com/tenantd/tenantd/internal/lifecycle"
 	"github.com/tenantd/tenantd/internal/ratelimit"
 	"github.com/tenantd/tenantd/internal/secret"
 )
@@ -59,6 +60,7 @@ type Service struct {
 	ent     *ent.Client
 	jobs    Enqueuer
 	job     VerificationJob
+	machine *lifecycle.Machine
 	keys    *secret.Keyring
 	minter  *auth.Minter
 	cfg     Config
@@ -70,8 +72,8 @@ type Service struct {
 
 // New returns a Service; client is the base ent client (methods use the transaction of ctx when
 // there is one).
-func New(client *ent.Client, jobs Enqueuer, job VerificationJob, keys *secret.Keyring,
-	minter *auth.Minter, cfg Config,
+func New(client *ent.Client, jobs Enqueuer, job VerificationJob, machine *lifecycle.Machine,
+	keys *secret.Keyring, minter *auth.Minter, cfg Config,
 ) *Service {
 	cfg = cfg.withDefaults()
 	perHour := func(n int) *ratelimit.Limiter {
@@ -81,7 +83,7 @@ func New(client *ent.Client, jobs Enqueuer, job VerificationJob, keys *secret.Ke
 		return ratelimit.New(n, time.Hour/time.Duration(n))
 	}
 	return &Service{
-		ent: client, jobs: jobs, job: job, keys: keys, minter: minter, cfg: cfg,
+		ent: client, jobs: jobs, job: job, machine: machine, keys: keys, minter: minter, cfg: cfg,
 		byAddr:  perHour(cfg.LeadsPerAddress),
 		byEmail: perHour(cfg.LeadsPerEmail),
 		byLead:  perHour(cfg.VerifyPerLead),

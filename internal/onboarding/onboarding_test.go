@@ -12,7 +12,9 @@ import (
 	"github.com/tenantd/tenantd/internal/apptest"
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/db"
+	"github.com/tenantd/tenantd/internal/lifecycle"
 	"github.com/tenantd/tenantd/internal/onboarding"
+	"github.com/tenantd/tenantd/internal/outbox"
 	"github.com/tenantd/tenantd/internal/secret"
 	"github.com/tenantd/tenantd/internal/testdb"
 	"github.com/tenantd/tenantd/jobs"
@@ -35,6 +37,7 @@ func setup(t *testing.T) bundle {
 	t.Cleanup(d.Close)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.SendVerificationEmailWorker{})
+	river.AddWorker(workers, &jobs.PublishOutboxWorker{})
 	enqueuer, err := db.NewJobs(d.SQL, workers)
 	require.NoError(t, err)
 	keys, err := secret.NewKeyring([]byte("0123456789abcdef0123456789abcdef"))
@@ -42,7 +45,9 @@ func setup(t *testing.T) bundle {
 	minter, err := auth.NewMinter(auth.Config{
 		LeadSecret: []byte("lead-secret-0123456789abcdef0123456789")})
 	require.NoError(t, err)
-	svc := onboarding.New(d.Ent, enqueuer, jobs.VerificationEmail, keys, minter, onboarding.Config{})
+	machine := lifecycle.New(outbox.NewWriter(enqueuer, jobs.PublishOutbox))
+	svc := onboarding.New(d.Ent, enqueuer, jobs.VerificationEmail, machine, keys, minter,
+		onboarding.Config{})
 	return bundle{db: d, svc: svc}
 }
 
@@ -79,6 +84,8 @@ func TestCreateLeadCommitsLeadAndEmailJobTogether(t *testing.T) {
 	require.Equal(t, 1, b.count(t,
 		"SELECT count(*) FROM river_job WHERE kind = 'send_verification_email' AND args->>'lead_id' = '"+
 			id.String()+"'"))
+	require.Equal(t, 1, b.count(t,
+		"SELECT count(*) FROM river_job WHERE kind = 'publish_outbox'"), "lead.created goes out")
 	require.Zero(t, b.count(t, `SELECT count(*) FROM river_job WHERE args::text ~* 'code'`),
 		"the job carries no code")
 }

@@ -222,5 +222,6 @@ func (s *Service) create(ctx context.Context, client *ent.Client, nt newTenant) 
 			return nil, fmt.Errorf("create contact %d of tenant %q: %w", i, nt.key, err)
 		}
 	}
-	return t, lifecycle.Created(ctx, client, t, "onboarded", lifecycle.TenantData(t, p.Key))
+	return t, s.machine.Created(ctx, client, t, lifecycle.Change{Reason: "onboarded",
+		Data: map[string]any{"plan": p.Key}})
 }
