@@ -22,6 +22,7 @@ import (
 	"github.com/tenantd/tenantd/internal/apptest"
 	"github.com/tenantd/tenantd/internal/auth"
 	"github.com/tenantd/tenantd/internal/config"
+	st "github.com/tenantd/tenantd/internal/schematype"
 )
 
 // azFixture is the data every authorisation case works on: one tenant with a plan, a
@@ -89,6 +90,18 @@ func (f *azFixture) newInvoice(t *testing.T) string {
 	t.Helper()
 	return f.mutate(t, "createInvoice", `mutation($input: CreateInvoiceInput!) {
 		createInvoice(input: $input) { id } }`, map[string]any{"input": f.invoiceInput()})
+}
+
+// newTenantIn writes a tenant in status, with the fixture's plan, for a lifecycle mutation.
+func (f *azFixture) newTenantIn(t *testing.T, status st.TenantStatus) string {
+	t.Helper()
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	n := f.next()
+	tn, err := f.env.Service.DB.Ent.Tenant.Create().SetKey(fmt.Sprintf("life-%d", n)).
+		SetName("Life").SetDomains([]string{fmt.Sprintf("life%d.example", n)}).
+		SetPlanID(uuid.MustParse(f.planID)).SetStatus(status).Save(ctx)
+	require.NoError(t, err)
+	return tn.ID.String()
 }
 
 // newAuthzFixture starts a service and seeds it. Tenants, subscriptions and leads have no API
@@ -271,6 +284,11 @@ func azMutationCases() []azCase {
 			return map[string]any{"input": in(f)}
 		}
 	}
+	lifeVars := func(status st.TenantStatus) varsFunc {
+		return func(t *testing.T, f *azFixture) map[string]any {
+			return map[string]any{"id": f.newTenantIn(t, status)}
+		}
+	}
 	fresh := func(mk func(*azFixture, *testing.T) string) varsFunc {
 		return func(t *testing.T, f *azFixture) map[string]any {
 			return map[string]any{"id": mk(f, t)}
@@ -331,6 +349,21 @@ func azMutationCases() []azCase {
 				updateTenant(id: $id, input: {name: "Acme Ltd", domains: ["acme.example"]}) {
 					id } }`,
 			vars: idVars(func(f *azFixture) string { return f.tenantID })},
+		{name: "provisionTenant", op: "provisionTenant", perm: auth.ProvisionTenant,
+			query: `mutation($id: ID!) { provisionTenant(tenantId: $id) { status } }`,
+			vars:  lifeVars(st.TenantPendingProvision)},
+		{name: "retryProvisioning", op: "retryProvisioning", perm: auth.ProvisionTenant,
+			query: `mutation($id: ID!) { retryProvisioning(tenantId: $id) { status } }`,
+			vars:  lifeVars(st.TenantProvisionFailed)},
+		{name: "suspendTenant", op: "suspendTenant", perm: auth.UpdateTenant,
+			query: `mutation($id: ID!) { suspendTenant(tenantId: $id) { status } }`,
+			vars:  lifeVars(st.TenantActive)},
+		{name: "reactivateTenant", op: "reactivateTenant", perm: auth.UpdateTenant,
+			query: `mutation($id: ID!) { reactivateTenant(tenantId: $id) { status } }`,
+			vars:  lifeVars(st.TenantSuspended)},
+		{name: "offboardTenant", op: "offboardTenant", perm: auth.DeleteTenant,
+			query: `mutation($id: ID!) { offboardTenant(tenantId: $id) { status } }`,
+			vars:  lifeVars(st.TenantActive)},
 		{name: "createLead", op: "createLead", public: true, nonEmpty: "createLead.leadId",
 			query: `mutation($input: CreateLeadInput!) { createLead(input: $input) { leadId } }`,
 			vars: func(_ *testing.T, f *azFixture) map[string]any {

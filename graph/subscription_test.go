@@ -318,8 +318,13 @@ func seedLeadTenant(t testing.TB, env *apptest.Env, key string) (leadID, tenantI
 		SetCompanyName("Acme").SetEmail(key + "@acme.example").
 		SetEmailNormalized(key + "@acme.example").Save(ctx)
 	require.NoError(t, err)
-	tn := env.SeedTenant(t, key).Tenant
-	_, err = client.Tenant.UpdateOneID(tn.ID).SetLeadID(l.ID).Save(ctx)
+	p, err := client.Plan.Create().SetKey(key + "-plan").SetName("Plan " + key).
+		SetTier("STANDARD").SetDeploymentModel(st.DeploymentPooled).SetPrice(2500).
+		SetCurrency("EUR").SetBillingCycle("MONTHLY").Save(ctx)
+	require.NoError(t, err)
+	tn, err := client.Tenant.Create().SetKey(key).SetName("Tenant " + key).
+		SetStatus(st.TenantActive).SetDomains([]string{key + ".example.com"}).
+		SetPlanID(p.ID).SetLeadID(l.ID).Save(ctx)
 	require.NoError(t, err)
 	return l.ID, tn.ID
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantd/tenantd/internal/apptest"
 	"github.com/tenantd/tenantd/internal/migrate"
 	"github.com/tenantd/tenantd/internal/testdb"
 )
@@ -127,13 +128,15 @@ type server struct {
 	waitErr error
 }
 
-// serve starts `tenantd serve` without DATABASE_URL on data and addr. Whatever happens, the
-// process (and the private PostgreSQL it started) is gone when t ends.
-func serve(t *testing.T, bin, data, addr string) *server {
+// serve starts `tenantd serve` on data and addr, with the extra variables (without
+// DATABASE_URL among them it starts its private PostgreSQL). Whatever happens, the process (and
+// the private PostgreSQL it started) is gone when t ends.
+func serve(t *testing.T, bin, data, addr string, extra ...string) *server {
 	t.Helper()
 	s := &server{base: "http://" + addr, data: data, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin, "serve")
-	s.cmd.Env = environ("TENANTD_DATA_DIR="+data, "HTTP_ADDR="+addr)
+	s.cmd.Env = environ(append([]string{"TENANTD_DATA_DIR=" + data, "HTTP_ADDR=" + addr},
+		extra...)...)
 	s.cmd.Dir = t.TempDir()
 	s.cmd.Stdout, s.cmd.Stderr = &s.stdout, &s.stderr
 	require.NoError(t, s.cmd.Start())
@@ -327,6 +330,11 @@ func TestBinary(t *testing.T) {
 		require.Contains(t, stderr, "Bogus")
 	})
 
+	t.Run("an event committed before SIGKILL is published after restart", func(t *testing.T) {
+		t.Parallel()
+		testKillBetweenCommitAndPublish(t, bin)
+	})
+
 	t.Run("version", func(t *testing.T) {
 		t.Parallel()
 		code, stdout, stderr := run(t, bin, environ(), "version")
@@ -410,4 +418,59 @@ func testZeroConfig(t *testing.T, bin string) {
 	require.Equal(t, "Starter", p.Plans.Edges[0].Node.Name)
 	require.True(t, second.stop(shutdownTimeout), "second serve did not stop")
 	require.NoError(t, second.waitErr, "second serve exit: %s", second.stderr.String())
+}
+
+// testKillBetweenCommitAndPublish commits a change whose event cannot be published yet (the
+// receiver is down), kills the service with SIGKILL, and checks that a new process on the same
+// database publishes the event once the receiver is back.
+func testKillBetweenCommitAndPublish(t *testing.T, bin string) {
+	sink := apptest.NewEventSink(t)
+	sink.SetRefuse(true)
+	vars := []string{
+		"DATABASE_URL=" + testdb.New(t), "TENANTD_ENV=production",
+		"AUTH_HS256_SECRET=kill-test-operator-secret-0123456789abcdef",
+		"LEAD_TOKEN_SECRET=kill-test-lead-secret-0123456789abcdef0123",
+		"TENANTD_SECRET_KEY=kill-test-server-key-0123456789abcdef01234",
+		"EVENT_TRANSPORTS=http", "EVENT_HTTP_URLS=" + sink.URL,
+		"EVENT_HTTP_SECRETS=" + sink.Secret, "PROVISIONER=external",
+	}
+	code, token, stderr := run(t, bin, environ(vars...), "token")
+	require.Equal(t, 0, code, stderr)
+	token = strings.TrimSpace(token)
+
+	first := serve(t, bin, t.TempDir(), freeAddr(t), vars...)
+	waitHealthy(t, first)
+	var plan struct{ CreatePlan struct{ ID string } }
+	graphql(t, first.base, token, `mutation { createPlan(input: {key: "k", name: "K",
+		tier: "T", deploymentModel: POOLED, price: 1, currency: "EUR", billingCycle: MONTHLY})
+		{ id } }`, nil, &plan)
+	var out struct{ OnboardTenant struct{ ID string } }
+	graphql(t, first.base, token, `mutation { onboardTenant(input: {key: "killed",
+		name: "Killed", domains: ["killed.example"], planKey: "k",
+		address: {line: "1 Way", city: "Oslo", country: "NO"},
+		contacts: [{firstName: "K", lastName: "K", email: "k@killed.example"}]}) { id } }`,
+		nil, &out)
+	require.NoError(t, first.cmd.Process.Kill())
+	<-first.exited
+	require.Empty(t, sink.Events(), "nothing was published before the kill")
+
+	sink.SetRefuse(false)
+	second := serve(t, bin, t.TempDir(), freeAddr(t), vars...)
+	waitHealthy(t, second)
+	e := sink.Await(t, "tenant.created", out.OnboardTenant.ID)
+	require.Equal(t, "killed", e.Data["key"])
+}
+
+// waitHealthy waits until /readyz answers 200 (servers with configuration print no banner).
+func waitHealthy(t *testing.T, s *server) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(s.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, startTimeout, 100*time.Millisecond, "not ready: %s", s.stderr.String())
 }

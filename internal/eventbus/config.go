@@ -165,7 +165,8 @@ func checkTransports(names []string) error {
 	var errs []error
 	for i, n := range names {
 		if !slices.Contains(transportNames, n) {
-			errs = append(errs, fmt.Errorf("EVENT_TRANSPORTS: unknown transport %q (want one of %s)",
+			errs = append(errs, fmt.Errorf(
+				"EVENT_TRANSPORTS: unknown transport %q (want one of %s)",
 				n, strings.Join(transportNames, ", ")))
 		} else if slices.Index(names, n) < i {
 			errs = append(errs, fmt.Errorf("EVENT_TRANSPORTS: %q is listed twice", n))
@@ -237,7 +238,8 @@ func checkHTTP(c Config) error {
 func checkAWS(c Config) error {
 	var errs []error
 	if c.AWSRegion == "" {
-		errs = append(errs, errors.New("AWS_REGION: required with the eventbridge and sqs transports"))
+		errs = append(errs, errors.New(
+			"AWS_REGION: required with the eventbridge and sqs transports"))
 	}
 	if c.AWSEndpointURL != "" {
 		if err := checkHTTPURL(c.AWSEndpointURL); err != nil {

@@ -41,8 +41,10 @@ func newNATSTransport(c Config, logger *slog.Logger) (*natsTransport, error) {
 		nats.Name("tenantd eventbus"),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
-		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
-			logger.Warn("nats disconnected", slog.Any("err", err))
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil when we close the connection ourselves
+				logger.Warn("nats disconnected", slog.Any("err", err))
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			logger.Info("nats reconnected", slog.String("server", nc.ConnectedUrlRedacted()))

@@ -1,7 +1,9 @@
 package eventbus
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"strings"
@@ -43,9 +45,12 @@ func setupNATS(t *testing.T) natsTest {
 	nt.js, err = jetstream.New(nc)
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		err := nt.js.DeleteStream(t.Context(), nt.stream)
-		if err != nil {
-			t.Logf("delete stream %s: %v", nt.stream, err)
+		// t.Context is already cancelled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := nt.js.DeleteStream(ctx, nt.stream)
+		if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("delete stream %s: %v", nt.stream, err)
 		}
 	})
 

@@ -127,11 +127,17 @@ func (t *webhookTransport) post(ctx context.Context, u string, h http.Header, bo
 		return nil
 	}
 	err = fmt.Errorf("receiver answered %s: %q", resp.Status, strings.TrimSpace(string(snippet)))
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 &&
-		resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
+	if isPermanentStatus(resp.StatusCode) {
 		return permanent(err)
 	}
 	return err
+}
+
+// isPermanentStatus reports whether a webhook answer says that retrying is pointless: a
+// client error other than 408 Request Timeout and 429 Too Many Requests.
+func isPermanentStatus(code int) bool {
+	return code >= 400 && code < 500 &&
+		code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
 }
 
 // hostOf returns the host of a URL, for messages that must not show the rest.

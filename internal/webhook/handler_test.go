@@ -33,7 +33,7 @@ type fakeStore struct {
 	mu           sync.Mutex
 	attempts     map[uuid.UUID]webhook.Attempt
 	attemptErr   error
-	force        bool            // answer outcome (and applyErr) instead of the replay guard
+	force        bool // answer outcome (and applyErr) instead of the replay guard
 	outcome      webhook.Outcome
 	applyErr     error
 	applyPanic   bool
@@ -52,7 +52,8 @@ func (s *fakeStore) Attempt(ctx context.Context, tenantID uuid.UUID) (webhook.At
 	}
 	a, ok := s.attempts[tenantID]
 	if !ok {
-		return webhook.Attempt{}, fmt.Errorf("load attempt of %s: %w", tenantID, webhook.ErrNoAttempt)
+		return webhook.Attempt{}, fmt.Errorf("load attempt of %s: %w", tenantID,
+			webhook.ErrNoAttempt)
 	}
 	return a, nil
 }
@@ -149,8 +150,9 @@ func setup(t testing.TB, mutate ...func(*webhook.Options)) *bundle {
 		attempts: map[uuid.UUID]webhook.Attempt{b.tenant: b.attempt},
 		seen:     map[string]bool{},
 	}
+	logHandler := slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
 	opts := webhook.Options{
-		Logger:    slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    slog.New(logHandler),
 		Metrics:   b.metrics,
 		Tolerance: tolerance,
 		MaxBody:   4096,
@@ -165,8 +167,9 @@ func setup(t testing.TB, mutate ...func(*webhook.Options)) *bundle {
 
 // body returns a success body for the bundle's tenant.
 func (b *bundle) body() []byte {
-	return []byte(`{"initiatorId":"` + b.tenant.String() + `","type":0,"data":{"status":"success",` +
-		`"resources":[{"type":"database","externalIdentifier":"db-1","metadata":{"tier":"small"}}],` +
+	return []byte(`{"initiatorId":"` + b.tenant.String() + `","type":0,"data":{` +
+		`"status":"success","resources":[{"type":"database","externalIdentifier":"db-1",` +
+		`"metadata":{"tier":"small"}}],` +
 		`"appPlaneUrl":"https://acme.example.com"}}`)
 }
 
@@ -253,10 +256,12 @@ func TestUnauthorized(t *testing.T) {
 		request func(b *bundle) *http.Request
 	}{
 		{"wrong key", "signature_mismatch", func(b *bundle) *http.Request {
-			return request(b.body(), nowMs, webhook.Sign([]byte("other"), b.body(), b.attempt.Context, nowMs))
+			sig := webhook.Sign([]byte("other"), b.body(), b.attempt.Context, nowMs)
+			return request(b.body(), nowMs, sig)
 		}},
 		{"wrong context", "signature_mismatch", func(b *bundle) *http.Request {
-			return request(b.body(), nowMs, webhook.Sign(b.attempt.Secret, b.body(), "other", nowMs))
+			sig := webhook.Sign(b.attempt.Secret, b.body(), "other", nowMs)
+			return request(b.body(), nowMs, sig)
 		}},
 		{"body changed by one byte", "signature_mismatch", func(b *bundle) *http.Request {
 			r := b.signed(b.body())
@@ -576,6 +581,27 @@ func TestBodyLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unreadBody fails the test when read.
+type unreadBody struct{ t *testing.T }
+
+func (u unreadBody) Read([]byte) (int, error) {
+	u.t.Error("body read although Content-Length announced more than the limit")
+	return 0, io.EOF
+}
+
+func TestBodyLimitAnnouncedIsRefusedUnread(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.signed(b.body())
+	r.ContentLength = 4097
+	r.Body = io.NopCloser(unreadBody{t})
+
+	w := b.serve(r)
+
+	require.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	require.JSONEq(t, `{"error":"too_large"}`, w.Body.String())
 }
 
 func TestMethodNotAllowed(t *testing.T) {

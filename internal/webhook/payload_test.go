@@ -25,7 +25,8 @@ func TestDecodeCallbackAccepts(t *testing.T) {
 				{"type":"bucket","metadata":{}}],"appPlaneUrl":"https://acme.example.com"}}`,
 			want: Callback{TenantID: tenant, Type: TypeProvisioned, Success: true,
 				Resources: []Resource{
-					{Type: "db", ExternalIdentifier: "arn:1", Metadata: map[string]any{"size": 2.0}},
+					{Type: "db", ExternalIdentifier: "arn:1",
+						Metadata: map[string]any{"size": 2.0}},
 					{Type: "bucket", Metadata: map[string]any{}},
 				},
 				AppPlaneURL: "https://acme.example.com"},

@@ -34,7 +34,7 @@ func TestParseTimestamp(t *testing.T) {
 	}{
 		{"milliseconds", []string{"1700000000000"}, 1700000000000},
 		{"zero", []string{"0"}, 0},
-		{"leading zeros kept in the signature, harmless", []string{"01700000000000"}, 1700000000000},
+		{"leading zeros, harmless", []string{"01700000000000"}, 1700000000000},
 		{"16 digits", []string{"9999999999999999"}, 9999999999999999},
 		{"17 digits", []string{"10000000000000000"}, -1},
 		{"missing", nil, -1},
