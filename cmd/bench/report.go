@@ -140,13 +140,14 @@ func ms(d time.Duration) string {
 // rows are the result table, one row per scenario, shared by the terminal and the file.
 func (rep *report) rows() [][]string {
 	rows := [][]string{{"scenario", "requests", "rps", "target rps", "p50", "p99", "errors",
-		"RSS after", "peak RSS", "CPU server/bench/other", "verdict"}}
+		"RSS after", "peak RSS", "CPU server/bench/other", "server CPU/req", "verdict"}}
 	for _, r := range rep.results {
 		rows = append(rows, []string{r.sc.title, strconv.Itoa(r.requests),
 			fmt.Sprintf("%.0f", r.rps()), fmt.Sprintf("≥ %.0f", r.sc.target), ms(r.p50()),
 			ms(r.p99()), strconv.Itoa(r.errors), mib(r.mem.rss, r.memKnown),
 			mib(r.mem.peak, r.memKnown),
-			fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.server, r.cpu.self, r.cpu.other), r.verdict()})
+			fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.server, r.cpu.self, r.cpu.other),
+			fmt.Sprintf("%.2f ms", 1000*r.cpu.server/r.rps()), r.verdict()})
 	}
 	return rows
 }
@@ -273,7 +274,9 @@ status other than 200, any GraphQL error, or a null result; errors include the w
 Memory is VmRSS of the server after the scenario and VmHWM over the scenario (reset before it
 through /proc/<pid>/clear_refs). CPU is the average number of cores busy during the scenario
 (warm-up included): the server process, this load generator, and everything else on the machine
-(mostly PostgreSQL, plus whatever else runs there). Scenarios run in the order shown on one
+(mostly PostgreSQL, plus whatever else runs there); server CPU/req is the server's CPU time per
+request, which the load on the machine barely changes: the target rps times it must fit in the
+cores the server gets. Scenarios run in the order shown on one
 database, so the read scenarios also see the tenants onboardTenant created. createLead sends
 unique emails anonymously; onboardTenant unique keys and domains with one contact; tenant(id)
 reads a random seeded tenant with its plan, address and contacts; tenants(first: 20) reads a

@@ -294,10 +294,14 @@ func (h *handler) apply(w http.ResponseWriter, r *http.Request, cb Callback) {
 	}
 }
 
-// outcomeOf maps an error from Store.Apply: a typed CONFLICT or INVALID_TRANSITION error is a
-// contradiction too; anything else is no outcome (the store is unavailable, or Apply returned
-// an outcome with its error, which is not trusted).
+// outcomeOf maps an error from Store.Apply: ErrNoAttempt (the attempt vanished since it was
+// looked up) and a typed CONFLICT or INVALID_TRANSITION error are contradictions too, which
+// the provisioner must not retry; anything else is no outcome (the store is unavailable, or
+// Apply returned an outcome with its error, which is not trusted).
 func outcomeOf(err error) Outcome {
+	if errors.Is(err, ErrNoAttempt) {
+		return Contradicts
+	}
 	var appErr *apperr.Error
 	if errors.As(err, &appErr) &&
 		(appErr.Code == apperr.CodeConflict || appErr.Code == apperr.CodeInvalidTransition) {

@@ -427,6 +427,8 @@ func TestOutcomes(t *testing.T) {
 		{"typed invalid transition", 0,
 			&apperr.Error{Code: apperr.CodeInvalidTransition, Message: "from ACTIVE"},
 			http.StatusConflict, "contradicts"},
+		{"attempt vanished", 0, fmt.Errorf("apply: %w", webhook.ErrNoAttempt),
+			http.StatusConflict, "contradicts"},
 		{"store down", 0, errors.New("connection refused"), http.StatusServiceUnavailable,
 			"unavailable"},
 		{"outcome with an error is not trusted", webhook.Applied, errors.New("commit"),

@@ -28,8 +28,10 @@ type Store interface {
 	// unavailable (503).
 	Attempt(ctx context.Context, tenantID uuid.UUID) (Attempt, error)
 	// Apply applies a verified callback exactly once and reports what happened. A
-	// contradiction is the Contradicts outcome, not an error; any error is taken as the store
-	// being unavailable (503, the provisioner retries) and must leave nothing applied.
+	// contradiction is the Contradicts outcome, not an error (an error wrapping ErrNoAttempt,
+	// or an *apperr.Error with code CONFLICT or INVALID_TRANSITION, is answered 409 as well);
+	// any other error is taken as the store being unavailable (503, the provisioner retries)
+	// and must leave nothing applied.
 	// cb.Signature is the replay-guard key; a guard entry may be forgotten after cb.Expires.
 	Apply(ctx context.Context, cb Callback) (Outcome, error)
 }
