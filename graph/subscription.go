@@ -41,8 +41,10 @@ func (r *Resolver) tenantStatusChanged(ctx context.Context, tenantID *uuid.UUID,
 	}
 
 	// The stream ends when the token expires: the deadline ends the broker subscription too.
-	ctx, cancel := context.WithCancel(ctx)
-	if !v.ExpiresAt.IsZero() {
+	var cancel context.CancelFunc
+	if v.ExpiresAt.IsZero() {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
 		ctx, cancel = context.WithDeadline(ctx, v.ExpiresAt)
 	}
 	// Subscribe before reading the current state, so that no change falls in between.

@@ -59,7 +59,8 @@ func dialWS(t testing.TB, env *apptest.Env, proto string) *wsClient {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(env.Server.URL, "http") + "/graphql"
-	conn, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{proto}})
+	conn, resp, err := websocket.Dial(ctx, url,
+		&websocket.DialOptions{Subprotocols: []string{proto}})
 	require.NoError(t, err)
 	if resp.Body != nil {
 		_ = resp.Body.Close()

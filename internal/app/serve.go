@@ -127,7 +127,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Deadline:      jobs.ProvisioningDeadline,
 		Welcome:       jobs.WelcomeEmail,
 		IdentitySetup: jobs.IdentitySetup,
-	}, provisioning.Config{AttemptTTL: cfg.AttemptTTL, CallbackURL: cfg.Callback()})
+	}, provisioning.Config{AttemptTTL: cfg.AttemptTTL, CallbackURL: cfg.Callback(),
+		Observe: metrics.ObserveProvisioning})
 	bus, err := eventbus.New(cfg.Events, logger)
 	if err != nil {
 		return nil, fmt.Errorf("configure event transports: %w", err)

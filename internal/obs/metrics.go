@@ -228,8 +228,8 @@ func (m *Metrics) ObserveProvisioning(outcome string, d time.Duration) {
 }
 
 // WebhookRejected counts one provisioning webhook delivery refused for reason, a fixed word
-// chosen by the webhook handler (for example "signature", "timestamp", "replay",
-// "too_large"), never text from the request.
+// chosen by the webhook handler (for example "signature_mismatch", "outside_window",
+// "bad_timestamp", "too_large"), never text from the request.
 func (m *Metrics) WebhookRejected(reason string) {
 	m.webhookRejections.WithLabelValues(reason).Inc()
 }

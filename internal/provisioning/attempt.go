@@ -132,29 +132,26 @@ func (s *Service) Secret(ctx context.Context, id uuid.UUID) (*ent.ProvisioningAt
 	return a, plain, nil
 }
 
-// Attempt returns the newest attempt of a tenant with its decrypted secret: the one a callback
-// must be signed for (webhook.Store).
-func (s *Service) Attempt(ctx context.Context, tenantID uuid.UUID) (webhook.Attempt, error) {
-	a, key, err := s.latest(ctx, tenantID)
-	if err != nil {
-		return webhook.Attempt{}, err
-	}
-	return webhook.Attempt{ID: a.ID, Context: a.Context, Secret: key}, nil
-}
-
-// latest returns the newest attempt of a tenant with its decrypted secret.
-func (s *Service) latest(ctx context.Context, tenantID uuid.UUID) (*ent.ProvisioningAttempt,
-	[]byte, error,
-) {
-	a, err := s.ent.ProvisioningAttempt.Query().
+// Attempts returns the attempts of a tenant, newest first, with their decrypted secrets: the
+// ones a callback may be signed for (webhook.Store).
+func (s *Service) Attempts(ctx context.Context, tenantID uuid.UUID) ([]webhook.Attempt, error) {
+	as, err := s.ent.ProvisioningAttempt.Query().
 		Where(provisioningattempt.TenantID(tenantID)).
-		Order(ent.Desc(provisioningattempt.FieldNumber)).First(
-		privacy.DecisionContext(ctx, privacy.Allow))
-	if ent.IsNotFound(err) {
-		return nil, nil, ErrNoAttempt
-	}
+		Order(ent.Desc(provisioningattempt.FieldNumber)).
+		All(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
-		return nil, nil, fmt.Errorf("load attempts of tenant %s: %w", tenantID, err)
+		return nil, fmt.Errorf("load attempts of tenant %s: %w", tenantID, err)
 	}
-	return s.Secret(ctx, a.ID)
+	if len(as) == 0 {
+		return nil, ErrNoAttempt
+	}
+	out := make([]webhook.Attempt, len(as))
+	for i, a := range as {
+		key, err := s.keys.Decrypt(a.SecretCiphertext)
+		if err != nil {
+			return nil, fmt.Errorf("decrypt secret of attempt %s: %w", a.ID, err)
+		}
+		out[i] = webhook.Attempt{ID: a.ID, Context: a.Context, Secret: key}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -86,7 +87,7 @@ func (s *Service) apply(ctx context.Context, client *ent.Client, t *ent.Tenant,
 	if deprovision != (cb.Type == webhook.TypeDeprovisioned) {
 		return Contradicts, nil
 	}
-	if ended(a.Status) {
+	if isEnded(a.Status) {
 		if (a.Status == provisioningattempt.StatusSUCCEEDED) == cb.Success {
 			return Duplicate, nil
 		}
@@ -108,6 +109,7 @@ func (s *Service) apply(ctx context.Context, client *ent.Client, t *ent.Tenant,
 	if err != nil {
 		return 0, fmt.Errorf("end attempt %s: %w", a.ID, err)
 	}
+	s.ended(a, strings.ToLower(string(status)))
 	switch {
 	case !deprovision && cb.Success:
 		return Applied, s.provisioned(ctx, client, t, a, cb)
@@ -129,8 +131,8 @@ func (s *Service) apply(ctx context.Context, client *ent.Client, t *ent.Tenant,
 	return Applied, err
 }
 
-// ended reports whether an attempt has finished one way or another.
-func ended(s provisioningattempt.Status) bool {
+// isEnded reports whether an attempt has finished one way or another.
+func isEnded(s provisioningattempt.Status) bool {
 	return s != provisioningattempt.StatusPENDING && s != provisioningattempt.StatusIN_PROGRESS
 }
 

@@ -32,7 +32,7 @@ func (s *Service) TimeOut(ctx context.Context, id uuid.UUID) (time.Duration, err
 		if err != nil {
 			return fmt.Errorf("load attempt %s: %w", id, err)
 		}
-		if ended(a.Status) {
+		if isEnded(a.Status) {
 			return nil
 		}
 		if left := a.Deadline.Sub(s.now()); left > 0 {
@@ -45,7 +45,7 @@ func (s *Service) TimeOut(ctx context.Context, id uuid.UUID) (time.Duration, err
 		}
 		// Re-read under the tenant lock: a callback may have ended it meanwhile.
 		a, err = client.ProvisioningAttempt.Get(ctx, id)
-		if err != nil || ended(a.Status) {
+		if err != nil || isEnded(a.Status) {
 			return err
 		}
 		err = client.ProvisioningAttempt.UpdateOne(a).
@@ -54,6 +54,7 @@ func (s *Service) TimeOut(ctx context.Context, id uuid.UUID) (time.Duration, err
 		if err != nil {
 			return fmt.Errorf("time out attempt %s: %w", id, err)
 		}
+		s.ended(a, "timed_out")
 		want, to := st.TenantProvisioning, st.TenantProvisionFailed
 		if a.Operation == provisioningattempt.OperationDEPROVISION {
 			want, to = st.TenantDeprovisioning, st.TenantDeprovisionFailed

@@ -40,6 +40,9 @@ type Config struct {
 	// CallbackURL is the webhook the provisioner calls (CALLBACK_URL, default
 	// <PUBLIC_URL>/webhooks/provisioning).
 	CallbackURL string
+	// Observe records how long an attempt took and how it ended (succeeded, failed,
+	// timed_out); nil records nothing.
+	Observe func(outcome string, d time.Duration)
 }
 
 // Service runs the protocol.
@@ -53,6 +56,13 @@ type Service struct {
 	now     func() time.Time
 }
 
+// ended records the end of attempt a with outcome.
+func (s *Service) ended(a *ent.ProvisioningAttempt, outcome string) {
+	if a.StartedAt != nil {
+		s.cfg.Observe(outcome, s.now().Sub(*a.StartedAt))
+	}
+}
+
 // New returns a Service; client is the base ent client (methods use the transaction of ctx when
 // there is one).
 func New(client *ent.Client, machine *lifecycle.Machine, keys *secret.Keyring, queue Enqueuer,
@@ -60,6 +70,9 @@ func New(client *ent.Client, machine *lifecycle.Machine, keys *secret.Keyring, q
 ) *Service {
 	if cfg.AttemptTTL <= 0 {
 		cfg.AttemptTTL = time.Hour
+	}
+	if cfg.Observe == nil {
+		cfg.Observe = func(string, time.Duration) {}
 	}
 	return &Service{ent: client, machine: machine, keys: keys, queue: queue, jobs: jobs, cfg: cfg,
 		now: time.Now}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -56,7 +57,8 @@ type RejectionCounter interface {
 type Options struct {
 	// Logger receives one record per refused or accepted delivery; nil discards them.
 	Logger *slog.Logger
-	// Metrics counts refused deliveries by reason; nil counts nothing.
+	// Metrics counts refused deliveries by reason; nil (also a typed nil pointer) counts
+	// nothing.
 	Metrics RejectionCounter
 	// Tolerance is how far a delivery's timestamp may be from now, either side
 	// (WEBHOOK_TOLERANCE); DefaultTolerance (5m) when ≤ 0.
@@ -107,6 +109,9 @@ func NewHandler(store Store, opts Options) http.Handler {
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if v := reflect.ValueOf(h.metrics); v.Kind() == reflect.Pointer && v.IsNil() {
+		h.metrics = nil // a typed nil such as (*obs.Metrics)(nil) would panic on every count
 	}
 	if h.tolerance <= 0 {
 		h.tolerance = DefaultTolerance
@@ -225,17 +230,24 @@ func (h *handler) authenticate(
 		h.unauthorized(w, r, reasonUnknownTenant)
 		return verified{}, false
 	}
-	att, ok := h.attempt(w, r, tenantID)
+	atts, ok := h.attempts(w, r, tenantID)
 	if !ok {
 		return verified{}, false
 	}
 
 	tenant := slog.String("tenant_id", tenantID.String())
-	attempt := slog.String("attempt_id", att.ID.String())
-	if !verifySignature(att.Secret, body, att.Context, r.Header.Get("X-Timestamp"), sig) {
-		h.unauthorized(w, r, reasonSignatureMismatch, tenant, attempt)
+	att, matched := Attempt{}, false
+	for _, a := range atts {
+		if verifySignature(a.Secret, body, a.Context, r.Header.Get("X-Timestamp"), sig) {
+			att, matched = a, true
+			break
+		}
+	}
+	if !matched {
+		h.unauthorized(w, r, reasonSignatureMismatch, tenant)
 		return verified{}, false
 	}
+	attempt := slog.String("attempt_id", att.ID.String())
 	if skew := h.now().Sub(sentAt); skew > h.tolerance || skew < -h.tolerance {
 		h.unauthorized(w, r, reasonOutsideWindow, tenant, attempt, slog.Duration("skew", skew))
 		return verified{}, false
@@ -243,28 +255,34 @@ func (h *handler) authenticate(
 	return verified{tenantID: tenantID, attempt: att, sentAt: sentAt}, true
 }
 
-// attempt loads the attempt of tenantID; it answers 401 when there is none (or it has no
+// attempts loads the attempts of tenantID; it answers 401 when there is none (or one has no
 // secret) and 503 when the store fails.
-func (h *handler) attempt(
+func (h *handler) attempts(
 	w http.ResponseWriter, r *http.Request, tenantID uuid.UUID,
-) (Attempt, bool) {
+) ([]Attempt, bool) {
 	tenant := slog.String("tenant_id", tenantID.String())
-	att, err := h.store.Attempt(r.Context(), tenantID)
+	atts, err := h.store.Attempts(r.Context(), tenantID)
+	if err == nil && len(atts) == 0 {
+		err = ErrNoAttempt
+	}
 	switch {
 	case errors.Is(err, ErrNoAttempt):
 		h.unauthorized(w, r, reasonNoAttempt, tenant)
-		return Attempt{}, false
+		return nil, false
 	case err != nil:
 		h.unavailable(w, r, slog.Any("err", err), tenant)
-		return Attempt{}, false
-	case len(att.Secret) == 0:
-		// A store bug, not the sender's: anyone can sign with an empty key.
-		h.logger.ErrorContext(r.Context(), "provisioning attempt has no secret",
-			tenant, slog.String("attempt_id", att.ID.String()))
-		h.unauthorized(w, r, reasonNoAttempt, tenant)
-		return Attempt{}, false
+		return nil, false
 	}
-	return att, true
+	for _, a := range atts {
+		if len(a.Secret) == 0 {
+			// A store bug, not the sender's: anyone can sign with an empty key.
+			h.logger.ErrorContext(r.Context(), "provisioning attempt has no secret",
+				tenant, slog.String("attempt_id", a.ID.String()))
+			h.unauthorized(w, r, reasonNoAttempt, tenant)
+			return nil, false
+		}
+	}
+	return atts, true
 }
 
 // apply hands a verified callback to the store and answers its outcome.

@@ -43,19 +43,20 @@ type fakeStore struct {
 	attemptCalls int
 }
 
-func (s *fakeStore) Attempt(ctx context.Context, tenantID uuid.UUID) (webhook.Attempt, error) {
+func (s *fakeStore) Attempts(ctx context.Context, tenantID uuid.UUID) ([]webhook.Attempt,
+	error,
+) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attemptCalls++
 	if s.attemptErr != nil {
-		return webhook.Attempt{}, s.attemptErr
+		return nil, s.attemptErr
 	}
 	a, ok := s.attempts[tenantID]
 	if !ok {
-		return webhook.Attempt{}, fmt.Errorf("load attempt of %s: %w", tenantID,
-			webhook.ErrNoAttempt)
+		return nil, fmt.Errorf("load attempt of %s: %w", tenantID, webhook.ErrNoAttempt)
 	}
-	return a, nil
+	return []webhook.Attempt{a}, nil
 }
 
 func (s *fakeStore) Apply(ctx context.Context, cb webhook.Callback) (webhook.Outcome, error) {
@@ -678,6 +679,15 @@ func TestNoSecretsInLogs(t *testing.T) {
 		strings.Repeat("a", 64), "acme.example.com", "marker"} {
 		require.NotContains(t, logs, secret)
 	}
+}
+
+func TestTypedNilMetrics(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *webhook.Options) { o.Metrics = (*obs.Metrics)(nil) })
+	r := b.signed(b.body())
+	r.Header.Del("x-signature")
+
+	require.Equal(t, http.StatusUnauthorized, b.serve(r).Code)
 }
 
 func TestDefaults(t *testing.T) {

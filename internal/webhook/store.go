@@ -22,11 +22,12 @@ var ErrNoAttempt = errors.New("no provisioning attempt")
 // internal/provisioning). Its methods must be safe for concurrent use: deliveries of the same
 // callback may arrive at the same time.
 type Store interface {
-	// Attempt returns the open-or-latest provisioning attempt of tenantID, with its context
-	// string and its decrypted secret. It returns an error wrapping ErrNoAttempt when the
-	// tenant is unknown or has no attempt; any other error is taken as the store being
-	// unavailable (503).
-	Attempt(ctx context.Context, tenantID uuid.UUID) (Attempt, error)
+	// Attempts returns the provisioning attempts of tenantID, newest first, each with its
+	// context string and decrypted secret; the delivery is verified against each in turn, so
+	// that a late callback of an older attempt is recognised (and then answered 200 or 409
+	// rather than 401). It returns an error wrapping ErrNoAttempt when the tenant is unknown
+	// or has no attempt; any other error is taken as the store being unavailable (503).
+	Attempts(ctx context.Context, tenantID uuid.UUID) ([]Attempt, error)
 	// Apply applies a verified callback exactly once and reports what happened. A
 	// contradiction is the Contradicts outcome, not an error (an error wrapping ErrNoAttempt,
 	// or an *apperr.Error with code CONFLICT or INVALID_TRANSITION, is answered 409 as well);
