@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -75,7 +76,11 @@ func New(t testing.TB, opts Options) *Env {
 	if dsn == "" {
 		dsn = testdb.New(t)
 	}
+	// The listener comes first so that the service knows its own URL (webhook callbacks).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
 	cfg := config.Config{
+		PublicURL:        "http://" + ln.Addr().String(),
 		Env:              "production",
 		DatabaseURL:      dsn,
 		DBMaxConns:       20,
@@ -111,7 +116,10 @@ func New(t testing.TB, opts Options) *Env {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the status listener did not start within 10s")
 	}
-	srv := httptest.NewServer(s.Handler)
+	srv := httptest.NewUnstartedServer(s.Handler)
+	require.NoError(t, srv.Listener.Close())
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
