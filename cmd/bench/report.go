@@ -280,7 +280,7 @@ cores the server gets. Scenarios run in the order shown on one
 database, so the read scenarios also see the tenants onboardTenant created. createLead sends
 unique emails anonymously; onboardTenant unique keys and domains with one contact; tenant(id)
 reads a random seeded tenant with its plan, address and contacts; tenants(first: 20) reads a
-page with totalCount, contacts and address, ordered at random by created-at, key or name,
+page with its page info, contacts and address, ordered at random by created-at, key or name,
 ascending or descending.
 `, maxP99, maxPeak>>20, mib(rep.memBefore.rss, rep.memBefore.rss > 0),
 		mib(rep.memBefore.peak, rep.memBefore.rss > 0), rep.seeded, rep.warmup, rep.duration,

@@ -39,7 +39,7 @@ const (
   id key name status domains address { line city postalCode country } plan { key }
   contacts { edges { node { email isPrimary } } } } }`
 	tenantsQuery = `query($order: [TenantOrder!]) { tenants(first: 20, orderBy: $order) {
-  totalCount pageInfo { hasNextPage endCursor }
+  pageInfo { hasNextPage endCursor }
   edges { node { id key name status domains address { line city country } plan { key }
     contacts { edges { node { email type isPrimary } } } } } } }`
 )

@@ -169,6 +169,13 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "leadverification_lead_verifications",
+				Unique:  false,
+				Columns: []*schema.Column{LeadVerificationsColumns[9]},
+			},
+		},
 	}
 	// OutboxEventsColumns holds the columns for the "outbox_events" table.
 	OutboxEventsColumns = []*schema.Column{

@@ -93,6 +93,11 @@ func (LeadVerification) Edges() []ent.Edge {
 	}
 }
 
+// Indexes of LeadVerification: looked up by lead on every sign-up and verification.
+func (LeadVerification) Indexes() []ent.Index {
+	return []ent.Index{index.Edges("lead")}
+}
+
 // Annotations of LeadVerification: never exposed through GraphQL.
 func (LeadVerification) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}

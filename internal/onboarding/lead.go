@@ -89,13 +89,14 @@ func (s *Service) upsertLead(ctx context.Context, client *ent.Client, in LeadInp
 		return uuid.Nil, apperr.Conflict("input.email",
 			"this email is already verified; continue with its lead token or contact support")
 	}
-	// Every sign-up leaves a verification behind, so a lead without one was inserted just now.
-	seen, err := client.LeadVerification.Query().
-		Where(leadverification.HasLeadWith(lead.ID(id))).Exist(ctx)
+	// A fresh code replaces the old ones. Every sign-up leaves a verification behind, so a
+	// lead that had none was inserted just now.
+	dropped, err := client.LeadVerification.Delete().
+		Where(leadverification.HasLeadWith(lead.ID(id))).Exec(ctx)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("look up verifications of lead %s: %w", id, err)
+		return uuid.Nil, fmt.Errorf("drop old verifications of lead %s: %w", id, err)
 	}
-	if seen {
+	if dropped > 0 {
 		upd := client.Lead.UpdateOne(l).SetFirstName(in.FirstName).SetLastName(in.LastName).
 			SetCompanyName(in.CompanyName).SetEmail(email).SetSource(in.Source).
 			SetStatus(lead.StatusPENDING_VERIFICATION)
@@ -117,13 +118,10 @@ func (s *Service) upsertLead(ctx context.Context, client *ent.Client, in LeadInp
 	})
 }
 
-// newVerification replaces the lead's verifications with a fresh one and enqueues its email.
+// newVerification gives the lead (whose old verifications upsertLead dropped) a fresh one and
+// enqueues its email.
 func (s *Service) newVerification(ctx context.Context, client *ent.Client, leadID uuid.UUID,
 ) error {
-	if _, err := client.LeadVerification.Delete().
-		Where(leadverification.HasLeadWith(lead.ID(leadID))).Exec(ctx); err != nil {
-		return fmt.Errorf("drop old verifications of lead %s: %w", leadID, err)
-	}
 	vid := uuid.Must(uuid.NewV7())
 	err := client.LeadVerification.Create().SetID(vid).SetLeadID(leadID).
 		SetCodeHash(secret.HashCode(s.keys.Code(vid))).
