@@ -48,6 +48,11 @@ type PublishOutboxWorker struct {
 	deps Deps
 }
 
+// NewPublishOutboxWorker returns the worker with its dependencies (Register uses it too).
+func NewPublishOutboxWorker(d Deps) *PublishOutboxWorker {
+	return &PublishOutboxWorker{deps: d}
+}
+
 // Work takes the subject's lock (another job holding it means that job publishes these events;
 // this one waits a moment), then publishes its pending events oldest first, marking each
 // PUBLISHED only after every transport accepted it. A failing event stops the run so that

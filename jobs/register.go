@@ -54,7 +54,7 @@ type Deps struct {
 func Register(workers *river.Workers, d Deps) {
 	river.AddWorker(workers, &PurgeWebhookReceiptsWorker{ent: d.Ent, logger: d.Logger})
 	river.AddWorker(workers, &SendVerificationEmailWorker{deps: d})
-	river.AddWorker(workers, &PublishOutboxWorker{deps: d})
+	river.AddWorker(workers, NewPublishOutboxWorker(d))
 	river.AddWorker(workers, &ProvisioningDeadlineWorker{deps: d})
 	river.AddWorker(workers, &SendWelcomeEmailWorker{deps: d})
 	river.AddWorker(workers, &SetupIdentityProviderWorker{deps: d})

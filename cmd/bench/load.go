@@ -36,9 +36,21 @@ type gqlAnswer struct {
 	Data map[string]json.RawMessage
 }
 
-// do sends one operation and returns its data. An HTTP status other than 200, any GraphQL error
-// and a null top-level field are errors. buf is reused between calls of one goroutine.
+// do sends one operation, with the operator token when operator is set, and returns its data.
+// buf is reused between calls of one goroutine.
 func (c *client) do(ctx context.Context, operator bool, query string, vars map[string]any,
+	buf *bytes.Buffer,
+) (map[string]json.RawMessage, error) {
+	token := ""
+	if operator {
+		token = c.token
+	}
+	return c.doAs(ctx, token, query, vars, buf)
+}
+
+// doAs sends one operation with token ("" for none) and returns its data. An HTTP status other
+// than 200, any GraphQL error and a null top-level field are errors.
+func (c *client) doAs(ctx context.Context, token, query string, vars map[string]any,
 	buf *bytes.Buffer,
 ) (map[string]json.RawMessage, error) {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -51,8 +63,8 @@ func (c *client) do(ctx context.Context, operator bool, query string, vars map[s
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if operator {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -94,6 +106,8 @@ type result struct {
 	memKnown  bool
 	cpu       cpuUse // cores busy during the scenario, warm-up included
 	drain     drain  // the job queue after the scenario
+	flow      *flowStats // the onboarding flow's own numbers; nil for other scenarios
+	from, to  time.Time  // when the scenario started (warm-up included) and ended
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -112,7 +126,7 @@ func (c *client) drive(ctx context.Context, sc *scenario, ids []string,
 	end := measureFrom.Add(duration)
 	var (
 		mu  sync.Mutex
-		res = result{sc: sc}
+		res = result{sc: sc, from: start}
 		wg  sync.WaitGroup
 	)
 	for n := range conns {
@@ -130,7 +144,8 @@ func (c *client) drive(ctx context.Context, sc *scenario, ids []string,
 		}()
 	}
 	wg.Wait()
-	res.elapsed = time.Since(measureFrom)
+	res.to = time.Now()
+	res.elapsed = res.to.Sub(measureFrom)
 	res.requests = len(res.latencies)
 	slices.Sort(res.latencies)
 	if len(res.samples) > 5 {
