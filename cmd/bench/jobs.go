@@ -48,3 +48,48 @@ func waitForJobs(ctx context.Context, dsn string, limit time.Duration) (drain, e
 		}
 	}
 }
+
+// pickupQuery is the pick-up latency (started minus due) of the jobs completed that were created
+// between $1 and $2, per kind: provisioning deadlines are due an hour later, so not included.
+// The latencies are in microseconds.
+const pickupQuery = `SELECT kind, count(*)::int,
+	(percentile_disc(0.5) WITHIN GROUP (ORDER BY wait))::bigint,
+	(percentile_disc(0.99) WITHIN GROUP (ORDER BY wait))::bigint
+FROM (SELECT kind, extract(epoch FROM attempted_at - scheduled_at) * 1e6 AS wait, state,
+	attempted_at, created_at FROM river_job) j
+WHERE state = 'completed' AND kind <> 'provisioning_deadline' AND attempted_at IS NOT NULL
+	AND created_at >= $1 AND created_at < $2
+GROUP BY kind ORDER BY kind`
+
+// pickup is how long the jobs of one kind waited after they were due until a worker took them.
+type pickup struct {
+	kind     string
+	jobs     int
+	p50, p99 time.Duration
+}
+
+// jobPickups reads the pick-up latency per job kind of the jobs created between from and to.
+func jobPickups(ctx context.Context, dsn string, from, to time.Time) ([]pickup, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connect to read job pick-up latency: %w", err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, pickupQuery, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read job pick-up latency: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pickup, error) {
+		var (
+			p        pickup
+			p50, p99 int64
+		)
+		err := row.Scan(&p.kind, &p.jobs, &p50, &p99)
+		p.p50, p.p99 = time.Duration(p50)*time.Microsecond, time.Duration(p99)*time.Microsecond
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read job pick-up latency: %w", err)
+	}
+	return ps, nil
+}

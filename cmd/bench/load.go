@@ -104,8 +104,8 @@ type result struct {
 	latencies []time.Duration // of the measured requests, sorted
 	mem       memory          // server memory after the scenario
 	memKnown  bool
-	cpu       cpuUse // cores busy during the scenario, warm-up included
-	drain     drain  // the job queue after the scenario
+	cpu       cpuUse     // cores busy during the scenario, warm-up included
+	drain     drain      // the job queue after the scenario
 	flow      *flowStats // the onboarding flow's own numbers; nil for other scenarios
 	from, to  time.Time  // when the scenario started (warm-up included) and ended
 }

@@ -1,8 +1,10 @@
 // Command bench is tenantd's load generator (`make bench`). By default it builds tenantd, runs
 // it as a separate process on a throwaway database (dropped at the end, also on Ctrl-C), seeds
 // 10,000 tenants, drives each scenario for a fixed time at a fixed number of connections, reads
-// the server's resident memory from /proc, prints a table and writes docs/benchmarks.md. With
-// -url and -token it targets a running service instead. Nothing imports it.
+// the server's resident memory from /proc, prints a table and writes docs/benchmarks.md. The
+// last scenario is the onboarding flow end to end, from createLead to ACTIVE seen on the status
+// subscription, with the local provisioner; after it the job pick-up latency is read from
+// river_job. With -url and -token it targets a running service instead. Nothing imports it.
 package main
 
 import (
@@ -19,6 +21,9 @@ import (
 	"time"
 )
 
+// serverKeyEnv holds the server key of a -url service, for the onboarding flow.
+const serverKeyEnv = "TENANTD_SECRET_KEY"
+
 // errInvalid marks a run that had error answers: its numbers must not be used.
 var errInvalid = errors.New("run is INVALID: some requests got error answers")
 
@@ -30,6 +35,8 @@ type options struct {
 	duration   time.Duration
 	warmup     time.Duration
 	conns      int
+	flows      int
+	delay      time.Duration
 	tenants    int
 	scenario   string
 	pprofDir   string
@@ -65,6 +72,10 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per scenario")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured warm-up per scenario")
 	fs.IntVar(&o.conns, "c", 32, "concurrent connections")
+	fs.IntVar(&o.flows, "flows", 16, "concurrent onboarding flows (scenario flow)")
+	fs.DurationVar(&o.delay, "provision-delay", 200*time.Millisecond,
+		"LOCAL_PROVISIONER_DELAY of the started server (with -url: the running server's); "+
+			"subtracted from each onboarding flow")
 	fs.IntVar(&o.tenants, "tenants", 10_000, "tenants to seed")
 	fs.StringVar(&o.scenario, "scenario", "all",
 		"scenario to run: all, "+strings.Join(scenarioNames(), ", "))
@@ -92,6 +103,16 @@ func parseFlags(args []string) (options, error) {
 	if o.conns < 1 {
 		errs = append(errs, errors.New("-c: must be at least 1"))
 	}
+	if o.flows < 1 {
+		errs = append(errs, errors.New("-flows: must be at least 1"))
+	}
+	if o.delay < 0 {
+		errs = append(errs, errors.New("-provision-delay: must not be negative"))
+	}
+	if o.scenario == "flow" && o.url != "" && (o.db == "" || os.Getenv(serverKeyEnv) == "") {
+		errs = append(errs, errors.New("-scenario flow: with -url it needs -db and the "+
+			"server's "+serverKeyEnv+" in the environment (to derive verification codes)"))
+	}
 	if o.tenants < 1 {
 		errs = append(errs, errors.New("-tenants: must be at least 1"))
 	}
@@ -106,10 +127,11 @@ func run(ctx context.Context, o options, logger *slog.Logger, stdout io.Writer) 
 	scenarios, _ := selectScenarios(o.scenario)
 	rep := report{started: time.Now().UTC(), loadBefore: loadAvg(), conns: o.conns,
 		duration: o.duration, warmup: o.warmup, command: command()}
-	tgt := target{base: strings.TrimRight(o.url, "/"), token: o.token, pid: o.pid, dsn: o.db}
+	tgt := target{base: strings.TrimRight(o.url, "/"), token: o.token, pid: o.pid, dsn: o.db,
+		serverKey: os.Getenv(serverKeyEnv)}
 	var svc *service
 	if o.url == "" {
-		if svc, err = startService(ctx, logger); err != nil {
+		if svc, err = startService(ctx, logger, o.delay); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, svc.close(logger)) }()
@@ -128,12 +150,29 @@ func run(ctx context.Context, o options, logger *slog.Logger, stdout io.Writer) 
 	profiler := newProfiler(ctx, c, o.pprofDir, logger)
 
 	for _, sc := range scenarios {
+		var flows *flowSetup
+		if sc.flow {
+			if tgt.dsn == "" || tgt.serverKey == "" {
+				logger.Warn("onboarding flow skipped: with -url it needs -db and the server's " +
+					serverKeyEnv + " in the environment")
+				continue
+			}
+			if flows, err = newFlowSetup(ctx, tgt.dsn, tgt.serverKey, o.delay, o.flows); err != nil {
+				return err
+			}
+		}
 		resetPeak(tgt.pid)
 		logger.Info("running", slog.String("scenario", sc.name),
 			slog.Duration("warmup", o.warmup), slog.Duration("duration", o.duration))
 		stopProfile := profiler.start(ctx, sc.name, o.warmup, o.duration)
 		before := sampleCPU(tgt.pid)
-		res := c.drive(ctx, sc, ids, o.warmup, o.duration, o.conns)
+		var res result
+		if sc.flow {
+			res = c.driveFlows(ctx, sc, flows, o.warmup, o.duration, o.flows)
+			flows.close()
+		} else {
+			res = c.drive(ctx, sc, ids, o.warmup, o.duration, o.conns)
+		}
 		res.cpu = cpuBetween(before, sampleCPU(tgt.pid), tgt.pid != 0)
 		stopProfile()
 		if ctx.Err() != nil {
@@ -143,6 +182,11 @@ func run(ctx context.Context, o options, logger *slog.Logger, stdout io.Writer) 
 		if tgt.dsn != "" {
 			if res.drain, err = waitForJobs(ctx, tgt.dsn, o.drainLimit); err != nil {
 				return err
+			}
+			if sc.flow {
+				if res.flow.pickups, err = jobPickups(ctx, tgt.dsn, res.from, res.to); err != nil {
+					return err
+				}
 			}
 		}
 		rep.results = append(rep.results, res)

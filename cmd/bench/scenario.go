@@ -19,6 +19,7 @@ type scenario struct {
 	title    string  // label in the report
 	target   float64 // requests per second it should reach
 	operator bool    // sends the operator token
+	flow     bool    // the onboarding flow (driveFlows) rather than one operation
 	query    string
 	vars     func(w *worker) map[string]any
 }
@@ -73,6 +74,7 @@ func scenarios() []*scenario {
 				return map[string]any{"order": []any{map[string]any{"field": field,
 					"direction": dir}}}
 			}},
+		{name: "flow", title: "onboarding flow", flow: true},
 	}
 }
 

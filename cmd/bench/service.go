@@ -31,6 +31,8 @@ type target struct {
 	token string // operator token
 	pid   int    // server process, 0 when unknown (no memory readings)
 	dsn   string // its database, "" when unknown (seeding through GraphQL)
+	// serverKey is its TENANTD_SECRET_KEY, "" when unknown (no onboarding flow).
+	serverKey string
 }
 
 // service is a tenantd process started by the benchmark on its own database.
@@ -43,8 +45,10 @@ type service struct {
 	exited   chan struct{}
 }
 
-// startService builds tenantd, creates a database for it and runs it until close.
-func startService(ctx context.Context, logger *slog.Logger) (_ *service, err error) {
+// startService builds tenantd, creates a database for it and runs it until close; its local
+// provisioner answers provisioning requests after delay.
+func startService(ctx context.Context, logger *slog.Logger, delay time.Duration,
+) (_ *service, err error) {
 	s := &service{adminURL: os.Getenv("TEST_DATABASE_URL"), exited: make(chan struct{})}
 	if s.adminURL == "" {
 		s.adminURL = defaultAdminURL
@@ -68,7 +72,7 @@ func startService(ctx context.Context, logger *slog.Logger) (_ *service, err err
 	if err := s.createDatabase(ctx); err != nil {
 		return nil, err
 	}
-	env, err := s.environment()
+	env, err := s.environment(delay)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +116,9 @@ func (s *service) createDatabase(ctx context.Context) error {
 }
 
 // environment returns the server's environment: production mode, fresh secrets, a free port,
-// rate limits off, and emails written as files into the temporary folder.
-func (s *service) environment() ([]string, error) {
+// rate limits off, emails written as files into the temporary folder, and the local provisioner
+// answering after delay (only the onboarding flow provisions).
+func (s *service) environment(delay time.Duration) ([]string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("find a free port: %w", err)
@@ -123,18 +128,21 @@ func (s *service) environment() ([]string, error) {
 		return nil, fmt.Errorf("release port %s: %w", addr, err)
 	}
 	s.base = "http://" + addr
+	s.serverKey = randomHex(32)
 	return append(os.Environ(),
 		"DATABASE_URL="+s.dsn,
 		"TENANTD_ENV=production",
 		"AUTH_HS256_SECRET="+randomHex(32),
 		"LEAD_TOKEN_SECRET="+randomHex(32),
-		"TENANTD_SECRET_KEY="+randomHex(32),
+		"TENANTD_SECRET_KEY="+s.serverKey,
 		"HTTP_ADDR="+addr,
 		"LOG_LEVEL=warn",
 		"RATE_LIMIT_LEADS_PER_IP=0",
 		"RATE_LIMIT_LEADS_PER_EMAIL=0",
 		"RATE_LIMIT_VERIFY_PER_LEAD=0",
 		"TENANTD_DATA_DIR="+filepath.Join(s.dir, "data"),
+		"PROVISIONER=local",
+		"LOCAL_PROVISIONER_DELAY="+delay.String(),
 	), nil
 }
 

@@ -118,12 +118,8 @@ func (s *Service) ReactivateTenant(ctx context.Context, id uuid.UUID, reason str
 // simple makes an operator's change that needs no provisioner (UpdateTenant).
 func (s *Service) simple(ctx context.Context, id uuid.UUID, reason string, to st.TenantStatus,
 ) (*ent.Tenant, error) {
-	if err := auth.Require(ctx, auth.UpdateTenant); err != nil {
-		return nil, err
-	}
-	c := validate.New()
-	reason = c.Text("reason", reason, maxReason)
-	if err := c.Err(); err != nil {
+	reason, err := authorizeWithReason(ctx, auth.UpdateTenant, reason)
+	if err != nil {
 		return nil, err
 	}
 	return s.inTx(ctx, id, func(ctx context.Context, client *ent.Client, t *ent.Tenant,
@@ -140,12 +136,8 @@ func (s *Service) simple(ctx context.Context, id uuid.UUID, reason string, to st
 // otherwise a deprovisioning attempt asks the provisioner to remove its resources.
 func (s *Service) OffboardTenant(ctx context.Context, id uuid.UUID, reason string,
 ) (*ent.Tenant, error) {
-	if err := auth.Require(ctx, auth.DeleteTenant); err != nil {
-		return nil, err
-	}
-	c := validate.New()
-	reason = c.Text("reason", reason, maxReason)
-	if err := c.Err(); err != nil {
+	reason, err := authorizeWithReason(ctx, auth.DeleteTenant, reason)
+	if err != nil {
 		return nil, err
 	}
 	return s.inTx(ctx, id, func(ctx context.Context, client *ent.Client, t *ent.Tenant,
@@ -162,6 +154,19 @@ func (s *Service) OffboardTenant(ctx context.Context, id uuid.UUID, reason strin
 	})
 }
 
+// authorizeWithReason checks the caller holds perm and returns the validated reason.
+func authorizeWithReason(ctx context.Context, perm auth.Permission, reason string) (string,
+	error,
+) {
+	if err := auth.Require(ctx, perm); err != nil {
+		return "", err
+	}
+	c := validate.New()
+	reason = c.Text("reason", reason, maxReason)
+	return reason, c.Err()
+}
+
+// reasonOr returns reason, or def when it is empty.
 func reasonOr(reason, def string) string {
 	if reason == "" {
 		return def
