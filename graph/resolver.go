@@ -26,7 +26,7 @@ type Resolver struct {
 	billing      *billing.Service
 	onboarding   *onboarding.Service
 	provisioning *provisioning.Service
-	// broker is nil in handlers built without subscriptions.
+	// broker delivers tenant status changes to subscriptions.
 	broker *pubsub.Broker
 	// changes loads each notified status change once for all local subscribers.
 	changes singleflight.Group
