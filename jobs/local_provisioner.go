@@ -22,13 +22,13 @@ import (
 // 5.5): it receives the request events and, a moment later, calls the provisioning webhook
 // with a correctly signed success, over HTTP like a real provisioner.
 type LocalProvisioner struct {
-	jobs  Inserter
-	delay time.Duration
+	jobs Inserter
 }
 
-// NewLocalProvisioner returns a provisioner answering delay after each request.
-func NewLocalProvisioner(jobs Inserter, delay time.Duration) *LocalProvisioner {
-	return &LocalProvisioner{jobs: jobs, delay: delay}
+// NewLocalProvisioner returns a provisioner; its worker answers Deps.LocalProvisionerDelay
+// after each request.
+func NewLocalProvisioner(jobs Inserter) *LocalProvisioner {
+	return &LocalProvisioner{jobs: jobs}
 }
 
 // Publish takes the provisioning and deprovisioning requests and schedules their answer; other
@@ -43,8 +43,9 @@ func (p *LocalProvisioner) Publish(ctx context.Context, e *ent.OutboxEvent) erro
 	if err != nil {
 		return fmt.Errorf("request event %s has no attempt id: %w", e.ID, err)
 	}
-	return p.jobs.EnqueueNow(ctx, LocalProvisionArgs{AttemptID: id},
-		&river.InsertOpts{ScheduledAt: time.Now().Add(p.delay)})
+	// Inserted available at once: River releases scheduled jobs only every few seconds, so
+	// the worker itself waits out the delay.
+	return p.jobs.EnqueueNow(ctx, LocalProvisionArgs{AttemptID: id}, nil)
 }
 
 // LocalProvisionArgs asks the local provisioner to answer one attempt.
@@ -67,8 +68,21 @@ type LocalProvisionWorker struct {
 	client *http.Client
 }
 
-// Work calls the webhook for an attempt that is still open.
+// Timeout leaves room for the delay on top of River's default minute.
+func (w *LocalProvisionWorker) Timeout(*river.Job[LocalProvisionArgs]) time.Duration {
+	return w.deps.LocalProvisionerDelay + time.Minute
+}
+
+// Work waits until the delay after the request has passed, then calls the webhook for an
+// attempt that is still open.
 func (w *LocalProvisionWorker) Work(ctx context.Context, job *river.Job[LocalProvisionArgs]) error {
+	if wait := time.Until(job.CreatedAt.Add(w.deps.LocalProvisionerDelay)); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	a, key, err := w.deps.Provisioning.Secret(ctx, job.Args.AttemptID)
 	if err != nil {
 		return err

@@ -43,10 +43,12 @@ type Deps struct {
 	// application is https://<key>.<AppDomain>.
 	AppDomain string
 	// CallbackURL is the provisioning webhook the local provisioner calls.
-	CallbackURL  string
-	Provisioning *provisioning.Service
-	Publisher    Publisher
-	Jobs         Inserter
+	CallbackURL string
+	// LocalProvisionerDelay is how long the local provisioner waits before it calls back.
+	LocalProvisionerDelay time.Duration
+	Provisioning          *provisioning.Service
+	Publisher             Publisher
+	Jobs                  Inserter
 }
 
 // Register adds every worker to workers. It panics on a duplicate kind, which is a programming

@@ -125,7 +125,7 @@ func (c *client) driveFlows(ctx context.Context, sc *scenario, f *flowSetup,
 	end := measureFrom.Add(duration)
 	var (
 		mu    sync.Mutex
-		res   = result{sc: sc, flow: &flowStats{delay: f.delay}, from: start}
+		res   = result{sc: sc, flow: &flowStats{delay: f.delay}, from: start, conns: conns}
 		wg    sync.WaitGroup
 		times []flowTimes
 	)

@@ -107,6 +107,7 @@ type result struct {
 	cpu       cpuUse     // cores busy during the scenario, warm-up included
 	drain     drain      // the job queue after the scenario
 	flow      *flowStats // the onboarding flow's own numbers; nil for other scenarios
+	conns     int        // concurrent workers
 	from, to  time.Time  // when the scenario started (warm-up included) and ended
 }
 
@@ -126,7 +127,7 @@ func (c *client) drive(ctx context.Context, sc *scenario, ids []string,
 	end := measureFrom.Add(duration)
 	var (
 		mu  sync.Mutex
-		res = result{sc: sc, from: start}
+		res = result{sc: sc, from: start, conns: conns}
 		wg  sync.WaitGroup
 	)
 	for n := range conns {

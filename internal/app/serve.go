@@ -136,12 +136,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	s.bus = bus
 	pub := &publisher{bus: bus, prov: prov}
 	if cfg.LocalProvisioner() {
-		pub.local = jobs.NewLocalProvisioner(enqueuer, cfg.LocalProvisionerDelay)
+		pub.local = jobs.NewLocalProvisioner(enqueuer)
 	}
 	jobs.Register(workers, jobs.Deps{
 		Ent: s.DB.Ent, Logger: logger, Keys: keyring, Mailer: mailer, Templates: templates,
 		VerifyURL: cfg.VerifyLink(), AppDomain: cfg.AppDomain, CallbackURL: cfg.Callback(),
 		Provisioning: prov, Publisher: pub, Jobs: enqueuer,
+		LocalProvisionerDelay: cfg.LocalProvisionerDelay,
 	})
 	if err := s.buildJobs(logger, metrics, workers); err != nil {
 		return nil, err
@@ -176,10 +177,13 @@ func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics, workers *
 			jobs.QueueEvents:   {MaxWorkers: 20},
 			jobs.QueueIdentity: {MaxWorkers: 5},
 		},
-		Workers:         workers,
-		PeriodicJobs:    jobs.Periodic(),
-		SoftStopTimeout: s.cfg.ShutdownTimeout / 2,
-		Middleware:      []rivertype.Middleware{jobMetrics(metrics)},
+		Workers:      workers,
+		PeriodicJobs: jobs.Periodic(),
+		// Jobs are picked up right after their insert is notified; the poll is the fallback.
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: 100 * time.Millisecond,
+		SoftStopTimeout:   s.cfg.ShutdownTimeout / 2,
+		Middleware:        []rivertype.Middleware{jobMetrics(metrics)},
 	})
 	if err != nil {
 		return fmt.Errorf("create river client: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -63,7 +64,10 @@ type Jobs struct {
 // NewJobs returns a Jobs for sqlDB. workers lets River check at insert time that every kind has
 // a worker; it may be nil in tests that only insert.
 func NewJobs(sqlDB *sql.DB, workers *river.Workers) (*Jobs, error) {
-	client, err := river.NewClient(riverdatabasesql.New(sqlDB), &river.Config{Workers: workers})
+	// A short cooldown lets every insert notify the workers instead of being folded into the
+	// next poll.
+	client, err := river.NewClient(riverdatabasesql.New(sqlDB), &river.Config{Workers: workers,
+		FetchCooldown: 5 * time.Millisecond})
 	if err != nil {
 		return nil, fmt.Errorf("create river insert client: %w", err)
 	}
