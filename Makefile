@@ -11,8 +11,8 @@ GENERATED := ent graph/generated graph/model graph/schema/ent.graphql migrations
 .PHONY: run build test check-format vet check-generated generate token bench
 
 ## run: start tenantd (a private PostgreSQL under .tenantd/ unless DATABASE_URL is set)
-run:
-	$(GO) run ./cmd/tenantd serve
+run: build
+	@exec ./bin/tenantd serve
 
 ## build: build bin/tenantd
 build:

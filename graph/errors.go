@@ -65,6 +65,15 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gqlErr
 	}
+	var decode *gqlerror.Error
+	if !graphql.HasOperationContext(ctx) && errors.As(err, &decode) {
+		// The request itself could not be read (malformed JSON, wrong shapes): no operation
+		// ran. gqlgen quotes the whole body in the message; keep only the reason.
+		msg, _, _ := strings.Cut(gqlErr.Message, " body:")
+		gqlErr.Message = msg
+		gqlErr.Extensions["code"] = string(apperr.CodeValidationFailed)
+		return gqlErr
+	}
 	if argField != "" {
 		// An argument that could not be converted (a malformed ID, time or cursor).
 		gqlErr.Extensions["code"] = string(apperr.CodeValidationFailed)
@@ -139,7 +148,8 @@ func publicError(err error) error {
 	case ent.IsConstraintError(err):
 		return db.PublicError(err, "input")
 	}
-	return err
+	// A value the database cannot store (a NUL character in a filter, say).
+	return db.PublicError(err, "input")
 }
 
 // camel turns an ent field name (first_name) into its GraphQL name (firstName).

@@ -28,6 +28,9 @@ func (r *Resolver) page(first, last *int) (*int, *int, error) {
 		n := r.limits.DefaultPageSize
 		return &n, nil, nil
 	}
+	if first != nil && last != nil {
+		return nil, nil, apperr.Validation("last", "cannot be combined with first")
+	}
 	for name, v := range map[string]*int{"first": first, "last": last} {
 		switch {
 		case v == nil:

@@ -41,6 +41,8 @@ type Limits struct {
 	DefaultPageSize int
 	// MaxDepth is the deepest selection allowed (GRAPHQL_MAX_DEPTH, default 12).
 	MaxDepth int
+	// MaxTokens is the most tokens a document may have (GRAPHQL_MAX_TOKENS, default 5000).
+	MaxTokens int
 	// MaxComplexity is the largest computed query cost (GRAPHQL_MAX_COMPLEXITY, default 20000).
 	MaxComplexity int
 }
@@ -55,6 +57,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = 12
+	}
+	if l.MaxTokens <= 0 {
+		l.MaxTokens = 5000
 	}
 	if l.MaxComplexity <= 0 {
 		l.MaxComplexity = 20000

@@ -85,13 +85,16 @@ func NewHandler(d Deps) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Bounds the parser's and validator's work on one document (repeated fields cost the
+	// validator quadratic time); real operations stay far below.
+	srv.SetParserTokenLimit(r.limits.MaxTokens)
 	if d.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(depthLimit{max: r.limits.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(r.limits.MaxComplexity))
-	srv.Use(entgql.Transactioner{TxOpener: d.Client})
+	srv.Use(transactions{entgql.Transactioner{TxOpener: d.Client}})
 	srv.Use(observe{d.Observer})
 	srv.SetErrorPresenter(presenter{logger: d.Logger}.present)
 	srv.SetRecoverFunc(recoverFunc)
@@ -126,6 +129,35 @@ func websocketAuth(ctx context.Context, v *auth.Verifier, p transport.InitPayloa
 		return transport.AppendCloseReason(ctx, "Forbidden"), nil, err
 	}
 	return ctx, nil, nil
+}
+
+// transactions runs every mutation in one ent transaction (entgql.Transactioner), and leaves
+// alone responses that have no operation, such as a body that could not be decoded (the
+// Transactioner would panic on those).
+type transactions struct {
+	entgql.Transactioner
+}
+
+// InterceptResponse opens the transaction only for an operation.
+func (t transactions) InterceptResponse(ctx context.Context, next graphql.ResponseHandler,
+) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
+}
+
+// LimitBody refuses request bodies over max bytes before anything reads them.
+func LimitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, `{"errors":[{"message":"request body too large",`+
+				`"extensions":{"code":"VALIDATION_FAILED"}}]}`, http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // observe reports every operation's duration and outcome.

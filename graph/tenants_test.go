@@ -11,9 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantd/tenantd/internal/apptest"
+	"github.com/tenantd/tenantd/internal/obs"
 )
 
-// queryCounter counts the SQL statements of tenantd itself (River's own polling is ignored).
+// queryCounter counts the SQL statements that serve HTTP requests.
 type queryCounter struct {
 	mu      sync.Mutex
 	on      bool
@@ -25,7 +26,9 @@ func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn,
 ) context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.on && !strings.Contains(d.SQL, "river") {
+	// Only statements made for an HTTP request count (they carry its request id); jobs and
+	// River's own polling run in the background.
+	if c.on && obs.RequestID(ctx) != "" {
 		c.queries = append(c.queries, d.SQL)
 	}
 	return ctx

@@ -48,7 +48,9 @@ type Service struct {
 	river   *river.Client[pgx.Tx]
 	riverUI *riverui.Handler
 	bus     *eventbus.Bus
-	stopDB  func(context.Context) error
+	// riverStarted is set when this instance runs job workers (RUN_JOBS).
+	riverStarted bool
+	stopDB       func(context.Context) error
 	// Broker fans tenant status changes out to this instance's subscriptions; it listens
 	// between Start and Shutdown.
 	Broker     *pubsub.Broker
@@ -182,8 +184,11 @@ func (s *Service) buildJobs(logger *slog.Logger, metrics *obs.Metrics, workers *
 		// Jobs are picked up right after their insert is notified; the poll is the fallback.
 		FetchCooldown:     5 * time.Millisecond,
 		FetchPollInterval: 100 * time.Millisecond,
-		SoftStopTimeout:   s.cfg.ShutdownTimeout / 2,
-		Middleware:        []rivertype.Middleware{jobMetrics(metrics)},
+		// A job left running by a crashed instance is retried after this; it must exceed the
+		// longest job timeout (the local provisioner's delay plus a minute).
+		RescueStuckJobsAfter: 5*time.Minute + s.cfg.LocalProvisionerDelay,
+		SoftStopTimeout:      s.cfg.ShutdownTimeout / 2,
+		Middleware:           []rivertype.Middleware{jobMetrics(metrics)},
 	})
 	if err != nil {
 		return fmt.Errorf("create river client: %w", err)
@@ -244,12 +249,14 @@ func (s *Service) routes(verifier *auth.Verifier, metrics *obs.Metrics,
 		Broker:       s.Broker,
 		Limits: graph.Limits{
 			MaxPageSize:   s.cfg.MaxPageSize,
+			MaxTokens:     s.cfg.MaxTokens,
 			MaxDepth:      s.cfg.MaxDepth,
 			MaxComplexity: s.cfg.MaxComplexity,
 		},
 		Introspection: s.cfg.IntrospectionOn(),
 	})
-	mux.Handle("/graphql", metrics.HTTP("/graphql", verifier.Middleware(gql)))
+	mux.Handle("/graphql", metrics.HTTP("/graphql",
+		graph.LimitBody(s.cfg.MaxBody, verifier.Middleware(gql))))
 	mux.Handle("/webhooks/provisioning", metrics.HTTP("/webhooks/provisioning", hook))
 	mux.Handle("/healthz", metrics.HTTP("/healthz", obs.Healthz()))
 	mux.Handle("/readyz", metrics.HTTP("/readyz", obs.Readyz(s.logger, map[string]obs.Check{
@@ -274,8 +281,11 @@ func (s *Service) Start(ctx context.Context) error {
 		defer close(s.brokerDone)
 		_ = s.Broker.Run(bctx) // returns nil when bctx ends; it logs connection trouble
 	}()
-	if err := s.river.Start(ctx); err != nil {
-		return fmt.Errorf("start river: %w", err)
+	if s.cfg.RunJobs {
+		if err := s.river.Start(ctx); err != nil {
+			return fmt.Errorf("start river: %w", err)
+		}
+		s.riverStarted = true
 	}
 	if err := s.riverUI.Start(ctx); err != nil {
 		return fmt.Errorf("start river dashboard: %w", err)
@@ -295,7 +305,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("stop status listener: %w", ctx.Err()))
 		}
 	}
-	if s.river != nil {
+	if s.riverStarted {
 		if err := s.river.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop river: %w", err))
 		}

@@ -64,6 +64,11 @@ type Config struct {
 	MaxPageSize int `env:"GRAPHQL_MAX_PAGE_SIZE" envDefault:"100"`
 	// MaxDepth is the deepest query accepted (GRAPHQL_MAX_DEPTH, default 12).
 	MaxDepth int `env:"GRAPHQL_MAX_DEPTH" envDefault:"12"`
+	// MaxTokens is the most tokens a GraphQL document may have (GRAPHQL_MAX_TOKENS, default
+	// 5000).
+	MaxTokens int `env:"GRAPHQL_MAX_TOKENS" envDefault:"5000"`
+	// MaxBody is the largest GraphQL request body in bytes (GRAPHQL_MAX_BODY, default 1 MiB).
+	MaxBody int64 `env:"GRAPHQL_MAX_BODY" envDefault:"1048576"`
 	// MaxComplexity is the costliest query accepted (GRAPHQL_MAX_COMPLEXITY, default 20000).
 	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY" envDefault:"20000"`
 
@@ -122,6 +127,10 @@ type Config struct {
 	// Events configures the event transports (EVENT_TRANSPORTS, default log; EVENT_SOURCE,
 	// NATS_*, EVENT_HTTP_*, AWS_*, EVENTBRIDGE_BUS, SQS_QUEUE_URL).
 	Events eventbus.Config
+
+	// RunJobs runs River's job workers in this instance (RUN_JOBS, default true); false makes
+	// an API-only instance whose jobs other instances run.
+	RunJobs bool `env:"RUN_JOBS" envDefault:"true"`
 
 	// ShutdownTimeout bounds the graceful shutdown, running jobs included (SHUTDOWN_TIMEOUT,
 	// default 30s).
@@ -224,7 +233,8 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("DB_MAX_CONNS: must be at least 2"))
 	}
 	for name, v := range map[string]int{"GRAPHQL_MAX_PAGE_SIZE": c.MaxPageSize,
-		"GRAPHQL_MAX_DEPTH": c.MaxDepth, "GRAPHQL_MAX_COMPLEXITY": c.MaxComplexity} {
+		"GRAPHQL_MAX_DEPTH": c.MaxDepth, "GRAPHQL_MAX_COMPLEXITY": c.MaxComplexity,
+		"GRAPHQL_MAX_TOKENS": c.MaxTokens} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("%s: must be positive", name))
 		}
@@ -244,6 +254,9 @@ func (c Config) validate() error {
 	}
 	if c.LocalProvisionerDelay < 0 {
 		errs = append(errs, errors.New("LOCAL_PROVISIONER_DELAY: must not be negative"))
+	}
+	if c.MaxBody < 1 {
+		errs = append(errs, errors.New("GRAPHQL_MAX_BODY: must be positive"))
 	}
 	if c.WebhookMaxBody < 1 {
 		errs = append(errs, errors.New("WEBHOOK_MAX_BODY: must be positive"))

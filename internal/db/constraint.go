@@ -46,6 +46,9 @@ func PublicError(err error, prefix string) error {
 	}
 	switch pg.Code {
 	case "23505", "23503", "23514": // unique, foreign key, check
+	case "22021", "22P05": // a NUL character, which PostgreSQL text cannot hold
+		return &apperr.Error{Code: apperr.CodeValidationFailed,
+			Message: "text must not contain NUL characters", Cause: err}
 	default:
 		return err
 	}

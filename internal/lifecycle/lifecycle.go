@@ -91,7 +91,7 @@ type Change struct {
 func InvalidTransition(from, to st.TenantStatus) error {
 	return &apperr.Error{
 		Code:    apperr.CodeInvalidTransition,
-		Message: fmt.Sprintf("a %s tenant cannot become %s", from, to),
+		Message: fmt.Sprintf("a tenant in status %s cannot become %s", from, to),
 		Extra:   map[string]any{"from": string(from), "to": string(to)},
 	}
 }

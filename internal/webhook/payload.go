@@ -98,7 +98,41 @@ func decodeCallback(body []byte) (Callback, error) {
 	if err := decodeData(p.Data, &cb); err != nil {
 		return Callback{}, err
 	}
+	if hasNUL(cb.Reason) || hasNUL(cb.AppPlaneURL) || hasNUL(resourceStrings(cb.Resources)) {
+		// PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a 503.
+		return Callback{}, &bodyError{"data", "must not contain NUL characters"}
+	}
 	return cb, nil
+}
+
+// hasNUL reports whether v (a string, or JSON-decoded data) contains a NUL character.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if hasNUL(k) || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resourceStrings gathers the resources' text for hasNUL.
+func resourceStrings(rs []Resource) []any {
+	out := make([]any, 0, 3*len(rs))
+	for _, r := range rs {
+		out = append(out, r.Type, r.ExternalIdentifier, map[string]any(r.Metadata))
+	}
+	return out
 }
 
 // decodeData checks the data object and copies it into cb.
