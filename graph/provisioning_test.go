@@ -347,3 +347,41 @@ func TestLeadProvisionsItsOwnTenantOnly(t *testing.T) {
 		`mutation($id: ID!) { suspendTenant(tenantId: $id) { id } }`,
 		map[string]any{"id": tn.OnboardTenantFromLead.ID}).Code())
 }
+
+func TestRacingCallbacksApplyOnce(t *testing.T) {
+	t.Parallel()
+	p := externalEnv(t, nil)
+	env := p.env
+	id := onboardOne(t, env, "race")
+	env.Do(t, env.Admin(t), provisionQ, map[string]any{"id": id}).Decode(t, &struct{}{})
+	req := p.request(t, "tenant.provisioning.requested", id, 1)
+
+	// The same signed delivery twice at once, and a contradicting one beside them.
+	a := req.Data["attempt"].(map[string]any)
+	raw, err := json.Marshal(result(id, 0, "success", ""))
+	require.NoError(t, err)
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	sig := webhook.Sign([]byte(a["secret"].(string)), raw, a["context"].(string), ts)
+	codes := make(chan int, 3)
+	for range 2 {
+		go func() { codes <- p.post(t, raw, ts, sig) }()
+	}
+	go func() { codes <- p.callback(t, req, result(id, 0, "failure", "late")) }()
+	got := map[int]int{}
+	for range 3 {
+		got[<-codes]++
+	}
+	require.Equal(t, 1, got[http.StatusNoContent], "one delivery applied: %v", got)
+	require.Equal(t, 2, got[http.StatusOK]+got[http.StatusConflict],
+		"the others were a repeat (200) or contradicted it (409): %v", got)
+	v := viewTenant(t, env, id)
+	require.Contains(t, []string{"ACTIVE", "PROVISION_FAILED"}, v.Tenant.Status)
+	require.Len(t, v.Tenant.ProvisioningAttempts.Edges, 1)
+	changes := 0
+	for _, e := range v.Tenant.StatusHistory.Edges {
+		if e.Node.From != nil && *e.Node.From == "PROVISIONING" {
+			changes++
+		}
+	}
+	require.Equal(t, 1, changes, "exactly one callback changed the tenant")
+}
