@@ -34,8 +34,10 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	if code, _ := gqlErr.Extensions["code"].(string); callerMistake(code) {
 		// gqlgen refused the document or its variables: the caller's mistake.
 		gqlErr.Extensions["code"] = string(apperr.CodeValidationFailed)
-		if field := joinPath(gqlErr.Path); field != "" {
-			gqlErr.Extensions["field"] = field
+		if _, named := gqlErr.Extensions["field"]; !named {
+			if field := joinPath(gqlErr.Path); field != "" {
+				gqlErr.Extensions["field"] = field
+			}
 		}
 		return gqlErr
 	}

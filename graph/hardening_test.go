@@ -72,3 +72,26 @@ func TestValuesTheDatabaseCannotStore(t *testing.T) {
 		map[string]any{"id": seed.Tenant.ID})
 	require.Equal(t, "VALIDATION_FAILED", resp.Code())
 }
+
+func TestNestedListArguments(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, apptest.Options{})
+	admin := env.Admin(t)
+	id := env.SeedTenant(t, "nested").Tenant.ID
+	for q, field := range map[string]string{
+		`{ tenants { edges { node { contacts(first: 1, last: 1) { totalCount } } } } }`:                "tenants.edges.node.contacts.last",
+		`{ tenants { edges { node { contacts(first: -1) { totalCount } } } } }`:                        "tenants.edges.node.contacts.first",
+		`{ tenants { edges { node { statusHistory(first: 5000) { totalCount } } } } }`:                 "tenants.edges.node.statusHistory.first",
+		`query($id: ID!) { tenant(id: $id) { contacts(after: "xx") { totalCount } } }`:                 "tenant.contacts.after",
+		`query($id: ID!) { node(id: $id) { ... on Tenant { invoices(before: "!") { totalCount } } } }`: "node.invoices.before",
+		`{ tenants(first: 101) { totalCount } }`:                                                       "first",
+	} {
+		resp := env.Do(t, admin, q, map[string]any{"id": id})
+		require.Equal(t, "VALIDATION_FAILED", resp.Code(), q)
+		require.Equal(t, field, resp.Field(), q)
+	}
+	require.Empty(t, env.LogLines("panic"))
+	ok := env.Do(t, admin, `query($id: ID!) { tenant(id: $id) { contacts(first: 100) {
+		totalCount } } }`, map[string]any{"id": id})
+	require.Empty(t, ok.Errors)
+}

@@ -93,6 +93,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(depthLimit{max: r.limits.MaxDepth})
+	srv.Use(pageArgs{max: r.limits.MaxPageSize})
 	srv.Use(extension.FixedComplexityLimit(r.limits.MaxComplexity))
 	srv.Use(transactions{entgql.Transactioner{TxOpener: d.Client}})
 	srv.Use(observe{d.Observer})

@@ -56,7 +56,7 @@ func (s *Service) start(ctx context.Context, client *ent.Client, t *ent.Tenant,
 	if err != nil {
 		return nil, fmt.Errorf("create attempt of tenant %q: %w", t.Key, err)
 	}
-	data, err := s.requestData(ctx, client, t, p, a)
+	data, err := s.requestData(ctx, client, t, to, p, a)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func planData(p *ent.Plan) map[string]any {
 // the secret (decrypted from the attempt) only when it builds the event for the transports, so
 // that the outbox table never holds it in the clear.
 func (s *Service) requestData(ctx context.Context, client *ent.Client, t *ent.Tenant,
-	p *ent.Plan, a *ent.ProvisioningAttempt,
+	to st.TenantStatus, p *ent.Plan, a *ent.ProvisioningAttempt,
 ) (map[string]any, error) {
 	contacts, err := client.Contact.Query().Where(contact.TenantID(t.ID)).
 		Order(contact.ByIsPrimary(sql.OrderDesc()), contact.ByCreatedAt()).All(ctx)
@@ -98,6 +98,7 @@ func (s *Service) requestData(ctx context.Context, client *ent.Client, t *ent.Te
 			"email": c.Email, "type": string(c.Type), "isPrimary": c.IsPrimary}
 	}
 	tenant := lifecycle.TenantData(t)
+	tenant["status"] = string(to)
 	tenant["contacts"] = cs
 	return map[string]any{
 		"tenant": tenant,
