@@ -305,13 +305,22 @@ func (s *Service) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("stop status listener: %w", ctx.Err()))
 		}
 	}
-	if s.riverStarted {
-		if err := s.river.Stop(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop river: %w", err))
-		}
-	}
+	errs = append(errs, s.stopJobs(ctx))
 	errs = append(errs, s.close(ctx))
 	return errors.Join(errs...)
+}
+
+// stopJobs stops the job workers, letting running jobs finish within ctx; later calls do
+// nothing.
+func (s *Service) stopJobs(ctx context.Context) error {
+	if !s.riverStarted {
+		return nil
+	}
+	s.riverStarted = false
+	if err := s.river.Stop(ctx); err != nil {
+		return fmt.Errorf("stop river: %w", err)
+	}
+	return nil
 }
 
 // close releases the event transports, the database pool and the private database server.
@@ -356,7 +365,9 @@ func Serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	errs := []error{srv.Shutdown(sctx), s.Shutdown(sctx)}
+	// Jobs stop first: a running one may still call this service (the local provisioner
+	// calls the webhook), so the HTTP server closes after them.
+	errs := []error{s.stopJobs(sctx), srv.Shutdown(sctx), s.Shutdown(sctx)}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("serve http: %w", err))
 	}
