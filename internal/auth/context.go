@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-
-	"github.com/tenantd/tenantd/internal/actor"
 )
 
 // anonymousActor is what Actor returns when nobody is authenticated.
@@ -20,11 +18,9 @@ type state struct {
 }
 
 // WithViewer returns ctx carrying v as the caller, replacing any earlier viewer or token error.
-// It also records v's subject for internal/actor so that ent hooks can fill created_by. A nil v
-// stands for an anonymous caller.
+// A nil v stands for an anonymous caller.
 func WithViewer(ctx context.Context, v *Viewer) context.Context {
-	ctx = context.WithValue(ctx, stateKey{}, state{viewer: v})
-	return actor.With(ctx, subjectOf(v))
+	return context.WithValue(ctx, stateKey{}, state{viewer: v})
 }
 
 // WithTokenError returns ctx recording that the caller presented a token that was refused for
@@ -35,8 +31,7 @@ func WithTokenError(ctx context.Context, err error) context.Context {
 	if err == nil {
 		return ctx
 	}
-	ctx = context.WithValue(ctx, stateKey{}, state{tokenErr: err})
-	return actor.With(ctx, anonymousActor)
+	return context.WithValue(ctx, stateKey{}, state{tokenErr: err})
 }
 
 // TokenError returns the reason the caller's token was refused, or nil when none was refused.

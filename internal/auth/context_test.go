@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantd/tenantd/internal/actor"
 	"github.com/tenantd/tenantd/internal/apperr"
 )
 
@@ -25,12 +24,12 @@ func TestContextViewer(t *testing.T) {
 	ctx = WithViewer(ctx, op)
 	require.Same(t, op, FromContext(ctx))
 	require.Equal(t, "op-1", Actor(ctx))
-	require.Equal(t, "op-1", actor.From(ctx))
+	require.Equal(t, "op-1", Actor(ctx))
 
 	bad := WithTokenError(ctx, errors.New("bad signature"))
 	require.True(t, FromContext(bad).IsAnonymous(), "a refused token must drop the earlier viewer")
 	require.Error(t, TokenError(bad))
-	require.Equal(t, "anonymous", actor.From(bad))
+	require.Equal(t, "anonymous", Actor(bad))
 
 	again := WithViewer(bad, op)
 	require.NoError(t, TokenError(again), "a new viewer clears the token error")
@@ -47,7 +46,7 @@ func TestSystemContext(t *testing.T) {
 	require.True(t, v.IsSystem())
 	require.Equal(t, "system:provision_job", v.Subject)
 	require.Equal(t, "system:provision_job", Actor(ctx))
-	require.Equal(t, "system:provision_job", actor.From(ctx))
+	require.Equal(t, "system:provision_job", Actor(ctx))
 	for _, p := range AllPermissions() {
 		require.True(t, v.Has(p), "system lacks %s", p)
 	}
