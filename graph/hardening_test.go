@@ -95,3 +95,26 @@ func TestNestedListArguments(t *testing.T) {
 		totalCount } } }`, map[string]any{"id": id})
 	require.Empty(t, ok.Errors)
 }
+
+func TestUnsupportedRequestsCarryACode(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, apptest.Options{})
+	for _, c := range []struct{ method, contentType string }{
+		{http.MethodPost, "text/plain"}, {http.MethodPut, "application/json"},
+		{http.MethodDelete, ""},
+	} {
+		req, err := http.NewRequest(c.method, env.Server.URL+"/graphql",
+			strings.NewReader(`{"query":"{ viewer { kind } }"}`))
+		require.NoError(t, err)
+		if c.contentType != "" {
+			req.Header.Set("Content-Type", c.contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, c.method)
+		require.Contains(t, string(body), `"code":"VALIDATION_FAILED"`, c.method)
+	}
+}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -84,6 +85,7 @@ func NewHandler(d Deps) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// Bounds the parser's and validator's work on one document (repeated fields cost the
 	// validator quadratic time); real operations stay far below.
@@ -159,6 +161,21 @@ func LimitBody(max int64, next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// unsupported answers requests no other transport takes (another method or content type) with
+// a GraphQL error that carries a code, like every other error of the API.
+type unsupported struct{}
+
+// Supports takes whatever is left.
+func (unsupported) Supports(*http.Request) bool { return true }
+
+// Do writes the error.
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, `{"errors":[{"message":"send the operation with POST and `+
+		`Content-Type: application/json, or with GET","extensions":{"code":"VALIDATION_FAILED"}}]}`)
 }
 
 // observe reports every operation's duration and outcome.
