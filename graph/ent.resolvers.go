@@ -38,50 +38,35 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []uuid.UUID) ([]ent.Noder
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
-	first, last, err := r.page(first, last)
-	if err != nil {
-		return nil, err
-	}
+	first, last = r.page(first, last)
 	return r.client.Contact.Query().Paginate(ctx, after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }
 
 // Invoices is the resolver for the invoices field.
 func (r *queryResolver) Invoices(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.InvoiceOrder, where *ent.InvoiceWhereInput) (*ent.InvoiceConnection, error) {
-	first, last, err := r.page(first, last)
-	if err != nil {
-		return nil, err
-	}
+	first, last = r.page(first, last)
 	return r.client.Invoice.Query().Paginate(ctx, after, first, before, last,
 		ent.WithInvoiceOrder(orderBy), ent.WithInvoiceFilter(where.Filter))
 }
 
 // Leads is the resolver for the leads field.
 func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error) {
-	first, last, err := r.page(first, last)
-	if err != nil {
-		return nil, err
-	}
+	first, last = r.page(first, last)
 	return r.client.Lead.Query().Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 
 // Plans is the resolver for the plans field.
 func (r *queryResolver) Plans(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.PlanOrder, where *ent.PlanWhereInput) (*ent.PlanConnection, error) {
-	first, last, err := r.page(first, last)
-	if err != nil {
-		return nil, err
-	}
+	first, last = r.page(first, last)
 	return r.client.Plan.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPlanOrder(orderBy), ent.WithPlanFilter(where.Filter))
 }
 
 // Tenants is the resolver for the tenants field.
 func (r *queryResolver) Tenants(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy []*ent.TenantOrder, where *ent.TenantWhereInput) (*ent.TenantConnection, error) {
-	first, last, err := r.page(first, last)
-	if err != nil {
-		return nil, err
-	}
+	first, last = r.page(first, last)
 	return r.client.Tenant.Query().Paginate(ctx, after, first, before, last,
 		ent.WithTenantOrder(orderBy), ent.WithTenantFilter(where.Filter))
 }

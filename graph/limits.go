@@ -75,7 +75,7 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, leve
 
 // pageArgs checks the paging arguments of every list in an operation, nested ones included,
 // before anything runs: first/last within the server's maximum page size and not together,
-// after/before well-formed cursors. The root lists check them again in their resolvers.
+// after/before well-formed cursors. It is the one place these rules live.
 type pageArgs struct {
 	max int
 }

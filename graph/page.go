@@ -21,26 +21,14 @@ import (
 	"github.com/tenantd/tenantd/internal/auth"
 )
 
-// page applies the server's page-size rules to a connection's first and last: neither given
-// means the first DefaultPageSize; more than MaxPageSize or a negative size is refused.
-func (r *Resolver) page(first, last *int) (*int, *int, error) {
+// page applies the default page size when a connection gets neither first nor last. Bounds and
+// combinations are refused before execution, for every list, by the pageArgs extension.
+func (r *Resolver) page(first, last *int) (*int, *int) {
 	if first == nil && last == nil {
 		n := r.limits.DefaultPageSize
-		return &n, nil, nil
+		return &n, nil
 	}
-	if first != nil && last != nil {
-		return nil, nil, apperr.Validation("last", "cannot be combined with first")
-	}
-	for name, v := range map[string]*int{"first": first, "last": last} {
-		switch {
-		case v == nil:
-		case *v < 0:
-			return nil, nil, apperr.Validation(name, "must not be negative")
-		case *v > r.limits.MaxPageSize:
-			return nil, nil, apperr.Validation(name, "must be at most %d", r.limits.MaxPageSize)
-		}
-	}
-	return first, last, nil
+	return first, last
 }
 
 // nodeTables are the tables whose rows are GraphQL nodes.

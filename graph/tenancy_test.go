@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -201,6 +202,19 @@ func TestUpdateTenant(t *testing.T) {
 	require.Equal(t, []string{"xn--bcher-kva.example", "upd.example.com"}, out.UpdateTenant.Domains)
 	require.Equal(t, "AT", out.UpdateTenant.Address.Country)
 	require.Equal(t, "ACTIVE", out.UpdateTenant.Status, "status untouched")
+
+	var stamps struct {
+		Tenant struct {
+			CreatedAt, UpdatedAt time.Time
+			CreatedBy            *string
+			UpdatedBy            string
+		}
+	}
+	env.Do(t, token, `query($id: ID!) { tenant(id: $id) { createdAt updatedAt createdBy
+		updatedBy } }`, map[string]any{"id": tid}).Decode(t, &stamps)
+	require.True(t, stamps.Tenant.UpdatedAt.After(stamps.Tenant.CreatedAt),
+		"updated_at moves on every write")
+	require.Equal(t, "test-operator", stamps.Tenant.UpdatedBy, "the writer is recorded")
 
 	status := env.Do(t, token, `mutation($id: ID!) { updateTenant(id: $id,
 		input: {status: SUSPENDED}) { id } }`, map[string]any{"id": tid})

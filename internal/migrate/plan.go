@@ -96,7 +96,17 @@ func Generate(ctx context.Context, adminDSN, path, name string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("list migrations: %w", err)
 	}
-	return len(after) > len(before), nil
+	if len(after) == len(before) {
+		return false, nil
+	}
+	// golang-migrate never applies a version below a database's current one, so a new file
+	// must sort last (it does not when this machine's clock is behind the newest migration).
+	last := after[len(after)-1]
+	if len(before) > 0 && last.Name() == before[len(before)-1].Name() {
+		return true, fmt.Errorf("the new migration sorts before %s; check the clock and rename "+
+			"it", last.Name())
+	}
+	return true, nil
 }
 
 // diff runs ent's versioned-migration planner against a scratch database that exists only for

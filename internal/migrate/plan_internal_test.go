@@ -87,3 +87,24 @@ func TestDiffNoticesDisagreement(t *testing.T) {
 		require.Contains(t, pending, `DROP COLUMN "not_in_ent"`)
 	})
 }
+
+// TestGenerateRefusesAMigrationThatSortsTooEarly: a new file stamped by a clock that is behind
+// the newest migration would never be applied to databases already past that one.
+func TestGenerateRefusesAMigrationThatSortsTooEarly(t *testing.T) {
+	t.Parallel()
+	files := embeddedFiles(t)
+	require.Greater(t, len(files), 1, "needs a later migration to leave out")
+	path := t.TempDir()
+	dir, err := atlasmigrate.NewLocalDir(path)
+	require.NoError(t, err)
+	// Only the first migration, under a version from the far future: the schema then needs
+	// a new migration, whose version (now) sorts before it.
+	require.NoError(t, dir.WriteFile("99991231235959_init.up.sql", files[0].Bytes()))
+	sum, err := dir.Checksum()
+	require.NoError(t, err)
+	require.NoError(t, atlasmigrate.WriteSumFile(dir, sum))
+
+	wrote, err := Generate(context.Background(), testdb.AdminDSN(), path, "late")
+	require.True(t, wrote)
+	require.ErrorContains(t, err, "sorts before 99991231235959_init.up.sql")
+}

@@ -115,11 +115,11 @@ func (s *Service) fromLead(nt *newTenant, l *ent.Lead, address *schematype.Addre
 	case l.Address != nil && !address.Equal(l.Address):
 		c.Add("input.address", "must be the address the lead signed up with (or be left out)")
 	}
-	c.EmailInDomains("input.domains", l.EmailNormalized, nt.domains)
+	if !validate.InDomains(l.EmailNormalized, nt.domains) {
+		c.Add("input.domains", "must include the domain of the lead's email (%s)",
+			l.EmailNormalized)
+	}
 	if err := c.Err(); err != nil {
-		if e, ok := apperr.As(err); ok && e.Field == "input.domains" {
-			e.Message = "must include the domain of the lead's email (" + l.EmailNormalized + ")"
-		}
 		return err
 	}
 	if nt.name == "" {

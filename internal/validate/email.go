@@ -86,15 +86,23 @@ func (c *Checker) EmailInDomains(field, normalizedEmail string, domains []string
 		c.Add(field, "must be a valid email address, like name@example.com")
 		return
 	}
-	host := normalizeLoose(normalizedEmail[at+1:])
+	if !InDomains(normalizedEmail, domains) {
+		c.Add(field, "must be an address at one of the tenant's domains or their sub-domains, "+
+			"not at %q", normalizeLoose(normalizedEmail[at+1:]))
+	}
+}
+
+// InDomains reports whether the domain of normalizedEmail is one of domains or a sub-domain of
+// one, compared case-insensitively and in punycode.
+func InDomains(normalizedEmail string, domains []string) bool {
+	host := normalizeLoose(normalizedEmail[strings.LastIndexByte(normalizedEmail, '@')+1:])
 	for _, d := range domains {
 		d = normalizeLoose(d)
 		if d != "" && (host == d || strings.HasSuffix(host, "."+d)) {
-			return
+			return true
 		}
 	}
-	c.Add(field, "must be an address at one of the tenant's domains or their sub-domains, "+
-		"not at %q", host)
+	return false
 }
 
 // normalizeLoose normalises a host name that earlier checks have let through; one that does not
